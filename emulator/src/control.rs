@@ -1,0 +1,167 @@
+//! The control API under `/_emulator/` (no signature; never an OCI path). Contract in
+//! /work/helper-brief.md "Emulator process".
+
+use crate::compartments::NewCompartment;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::OciJson;
+use crate::faults::FaultRule;
+use crate::services;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+/// Every control path starts with this; OCI paths never do.
+pub const CONTROL_PREFIX: &str = "/_emulator/";
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/_emulator/reset", post(reset))
+        .route("/_emulator/dump", get(dump))
+        .route("/_emulator/requests", get(requests).delete(clear_requests))
+        .route(
+            "/_emulator/lifecycle",
+            put(set_lifecycle).get(get_lifecycle),
+        )
+        .route(
+            "/_emulator/faults",
+            post(add_fault).get(list_faults).delete(clear_faults),
+        )
+        .route(
+            "/_emulator/compartments",
+            post(create_compartment).get(list_compartments),
+        )
+        .route("/_emulator/info", get(info))
+}
+
+async fn reset(State(state): State<AppState>) -> ApiResult<StatusCode> {
+    state.reset()?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The keys every dump has, even when a service contributes nothing.
+const DUMP_KEYS: &[&str] = &[
+    "buckets",
+    "objects",
+    "multipart_uploads",
+    "dynamic_groups",
+    "policies",
+    "applications",
+    "runs",
+    "compartments",
+];
+
+async fn dump(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+    let mut out = Map::new();
+    for key in DUMP_KEYS {
+        out.insert((*key).to_owned(), Value::Array(Vec::new()));
+    }
+    for def in services::ALL {
+        for (key, value) in (def.dump)(&state)? {
+            out.insert(key.to_owned(), value);
+        }
+    }
+    out.insert(
+        "compartments".to_owned(),
+        serde_json::to_value(state.all_compartments()?)?,
+    );
+    Ok(Json(Value::Object(out)))
+}
+
+async fn requests(State(state): State<AppState>) -> impl IntoResponse {
+    Json(state.requests())
+}
+
+async fn clear_requests(State(state): State<AppState>) -> StatusCode {
+    state.clear_requests();
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Lifecycle {
+    delay_ms: u64,
+}
+
+async fn set_lifecycle(
+    State(state): State<AppState>,
+    OciJson(body): OciJson<Lifecycle>,
+) -> ApiResult<Json<Value>> {
+    let ms = i64::try_from(body.delay_ms)
+        .map_err(|_| ApiError::invalid_parameter("delay_ms is too large"))?;
+    state.set_lifecycle_delay(time::Duration::milliseconds(ms));
+    Ok(Json(serde_json::json!({ "delay_ms": body.delay_ms })))
+}
+
+async fn get_lifecycle(State(state): State<AppState>) -> Json<Value> {
+    Json(serde_json::json!({ "delay_ms": state.lifecycle_delay().whole_milliseconds() as u64 }))
+}
+
+async fn add_fault(
+    State(state): State<AppState>,
+    OciJson(rule): OciJson<FaultRule>,
+) -> ApiResult<(StatusCode, Json<FaultRule>)> {
+    rule.validate()?;
+    state.faults().add(rule.clone());
+    Ok((StatusCode::CREATED, Json(rule)))
+}
+
+async fn list_faults(State(state): State<AppState>) -> Json<Vec<FaultRule>> {
+    Json(state.faults().list())
+}
+
+async fn clear_faults(State(state): State<AppState>) -> StatusCode {
+    state.faults().clear();
+    StatusCode::NO_CONTENT
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ControlCompartment {
+    name: String,
+    #[serde(default)]
+    parent_id: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+}
+
+async fn create_compartment(
+    State(state): State<AppState>,
+    OciJson(body): OciJson<ControlCompartment>,
+) -> ApiResult<Json<Value>> {
+    let parent_id = body
+        .parent_id
+        .unwrap_or_else(|| state.identity().tenancy_id.clone());
+    let c = state.create_compartment(NewCompartment {
+        parent_id,
+        description: body
+            .description
+            .unwrap_or_else(|| format!("Compartment {}", body.name)),
+        name: body.name,
+        ..Default::default()
+    })?;
+    Ok(Json(serde_json::to_value(c)?))
+}
+
+async fn list_compartments(State(state): State<AppState>) -> ApiResult<Json<Value>> {
+    Ok(Json(serde_json::to_value(state.all_compartments()?)?))
+}
+
+/// The same JSON `serve --json` prints first, minus the pid.
+async fn info(State(state): State<AppState>) -> Json<Value> {
+    let id = state.identity();
+    Json(serde_json::json!({
+        "config_file": id.config_file,
+        "profile": "EMULATOR",
+        "region": id.region,
+        "namespace": id.namespace,
+        "tenancy_id": id.tenancy_id,
+        "user_id": id.user_id,
+        "fingerprint": id.fingerprint,
+        "key_file": id.key_file,
+    }))
+}

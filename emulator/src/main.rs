@@ -1,0 +1,143 @@
+//! `oci-emulator serve|config` — a thin front end over the `oci_emulator` library.
+
+use clap::{Parser, Subcommand};
+use oci_emulator::{AppState, Options};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "oci-emulator",
+    version,
+    about = "Local emulator of the OCI REST API (Object Storage, IAM, Data Flow)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the emulator. The first stdout line is the endpoint (or a JSON object with --json).
+    Serve {
+        /// Address to listen on; port 0 picks a free port.
+        #[arg(long, default_value = "127.0.0.1:0")]
+        listen: SocketAddr,
+        /// Directory for the SQLite database, object bodies, API key and OCI config file.
+        #[arg(long)]
+        data_dir: PathBuf,
+        /// Print a JSON object (endpoint, config file, profile, ids, pid) as the first line.
+        #[arg(long)]
+        json: bool,
+        /// Accept requests without verifying signatures (ad-hoc use only).
+        #[arg(long)]
+        insecure_no_auth: bool,
+        /// Duration of each lifecycle transition in milliseconds.
+        #[arg(long, default_value_t = 100)]
+        lifecycle_ms: u64,
+        /// Region for the config file and OCIDs (first start only).
+        #[arg(long, default_value = "us-ashburn-1")]
+        region: String,
+        /// Allow listening on a non-loopback address.
+        #[arg(long)]
+        allow_non_loopback: bool,
+    },
+    /// Print the OCI config file of a data dir (bootstrapping it if needed).
+    Config {
+        #[arg(long)]
+        data_dir: PathBuf,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("OCI_EMULATOR_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .init();
+    match Cli::parse().command {
+        Command::Config { data_dir } => {
+            let state = AppState::open(&data_dir, Options::default())?;
+            print!("{}", state.identity().config_text());
+            Ok(())
+        }
+        Command::Serve {
+            listen,
+            data_dir,
+            json,
+            insecure_no_auth,
+            lifecycle_ms,
+            region,
+            allow_non_loopback,
+        } => {
+            if !listen.ip().is_loopback() && !allow_non_loopback {
+                anyhow::bail!(
+                    "--listen {listen} is not a loopback address; pass --allow-non-loopback to really expose the emulator"
+                );
+            }
+            if insecure_no_auth {
+                eprintln!(
+                    "WARNING: --insecure-no-auth: request signatures are NOT verified; anyone who can reach {listen} can change emulator state"
+                );
+            }
+            let options = Options {
+                region,
+                insecure_no_auth,
+                lifecycle_delay: time::Duration::milliseconds(i64::try_from(lifecycle_ms)?),
+                ..Options::default()
+            };
+            let state = AppState::open(&data_dir, options)?;
+            let listener = tokio::net::TcpListener::bind(listen).await?;
+            let endpoint = format!("http://{}", listener.local_addr()?);
+            let mut out = std::io::stdout().lock();
+            if json {
+                let id = state.identity();
+                let line = serde_json::json!({
+                    "endpoint": endpoint,
+                    "config_file": id.config_file,
+                    "profile": "EMULATOR",
+                    "region": id.region,
+                    "namespace": id.namespace,
+                    "tenancy_id": id.tenancy_id,
+                    "user_id": id.user_id,
+                    "fingerprint": id.fingerprint,
+                    "key_file": id.key_file,
+                    "pid": std::process::id(),
+                });
+                writeln!(out, "{line}")?;
+            } else {
+                writeln!(out, "{endpoint}")?;
+            }
+            out.flush()?;
+            drop(out);
+            oci_emulator::serve(listener, state, shutdown_signal()).await?;
+            Ok(())
+        }
+    }
+}
+
+/// Resolves on SIGTERM or SIGINT.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

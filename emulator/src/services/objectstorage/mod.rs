@@ -1,0 +1,90 @@
+//! Object Storage: `/n/{namespaceName}/...` (no API version in the path).
+
+mod handlers;
+pub mod store;
+pub mod wire;
+
+use crate::services::ServiceDef;
+use crate::state::AppState;
+use axum::Router;
+use axum::http::Method;
+use axum::routing::get;
+
+pub const SERVICE: ServiceDef = ServiceDef {
+    name: "objectstorage",
+    prefix: "/n",
+    schema: store::SCHEMA,
+    routes,
+    operation,
+    dump: store::dump,
+};
+
+pub fn routes() -> Router<AppState> {
+    use handlers as h;
+    Router::new()
+        .route("/n", get(h::get_namespace))
+        .route("/n/", get(h::get_namespace))
+        .route("/n/{ns}", get(h::get_namespace_metadata))
+}
+
+/// Operation names as in the OCI API reference.
+fn operation(method: &Method, seg: &[&str]) -> Option<&'static str> {
+    let m = method.as_str();
+    Some(match (seg.len(), m) {
+        (0, "GET") => "GetNamespace",
+        (1, "GET") => "GetNamespaceMetadata",
+        (1, "PUT") => "UpdateNamespaceMetadata",
+        (2, "POST") if seg[1] == "b" => "CreateBucket",
+        (2, "GET") if seg[1] == "b" => "ListBuckets",
+        (3, _) if seg[1] == "b" => match m {
+            "GET" => "GetBucket",
+            "HEAD" => "HeadBucket",
+            "POST" => "UpdateBucket",
+            "DELETE" => "DeleteBucket",
+            _ => return None,
+        },
+        (n, _) if n >= 4 && seg[1] == "b" => match (seg[3], n, m) {
+            ("o", 4, "GET") => "ListObjects",
+            ("o", _, "GET") => "GetObject",
+            ("o", _, "HEAD") => "HeadObject",
+            ("o", _, "PUT") => "PutObject",
+            ("o", _, "DELETE") => "DeleteObject",
+            ("u", 4, "POST") => "CreateMultipartUpload",
+            ("u", 4, "GET") => "ListMultipartUploads",
+            ("u", _, "PUT") => "UploadPart",
+            ("u", _, "POST") => "CommitMultipartUpload",
+            ("u", _, "GET") => "ListMultipartUploadParts",
+            ("u", _, "DELETE") => "AbortMultipartUpload",
+            ("actions", 5, "POST") if seg[4] == "renameObject" => "RenameObject",
+            ("objectversions", 4, "GET") => "ListObjectVersions",
+            ("retentionRules", 4, "POST") => "CreateRetentionRule",
+            ("retentionRules", 4, "GET") => "ListRetentionRules",
+            ("retentionRules", 5, "GET") => "GetRetentionRule",
+            ("retentionRules", 5, "PUT") => "UpdateRetentionRule",
+            ("retentionRules", 5, "DELETE") => "DeleteRetentionRule",
+            _ => return None,
+        },
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_object_paths() {
+        let op = |m: Method, p: &str| crate::services::classify(&m, p).and_then(|(_, o)| o);
+        assert_eq!(op(Method::GET, "/n"), Some("GetNamespace"));
+        assert_eq!(op(Method::PUT, "/n/ns/b/bk/o/dir%2Fa"), Some("PutObject"));
+        assert_eq!(op(Method::PUT, "/n/ns/b/bk/o/dir/a/b"), Some("PutObject"));
+        assert_eq!(op(Method::GET, "/n/ns/b/bk/o"), Some("ListObjects"));
+        assert_eq!(op(Method::PUT, "/n/ns/b/bk/u/x"), Some("UploadPart"));
+        assert_eq!(op(Method::POST, "/n/ns/b/bk"), Some("UpdateBucket"));
+        assert_eq!(
+            op(Method::POST, "/n/ns/b/bk/actions/renameObject"),
+            Some("RenameObject")
+        );
+        assert_eq!(op(Method::GET, "/nx"), None);
+    }
+}

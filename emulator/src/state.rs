@@ -1,0 +1,276 @@
+//! `AppState`: the one handle every handler gets. Cheap to clone (an `Arc` inside).
+//!
+//! What a handler uses:
+//! * [`AppState::db`] / [`AppState::tx`]: run a closure with the SQLite connection (or a
+//!   transaction that is committed before the closure's result is returned). Never hold the
+//!   connection across an `.await`; the closures are synchronous by construction.
+//! * [`AppState::now`]: the injectable clock. Use it for every timestamp.
+//! * [`AppState::new_ocid`]: `ocid1.<kind>.oc1.<region>.<unique>` OCIDs.
+//! * [`AppState::lifecycle_delay`]: the current transition duration (see `lifecycle.rs`).
+//! * [`AppState::identity`]: tenancy, user, namespace, region of the bootstrapped account.
+//! * compartments (`compartments.rs`) and retry tokens (`idempotency.rs`) are methods too.
+
+use crate::bootstrap::{self, Bootstrap};
+use crate::clock::{Clock, SystemClock};
+use crate::db;
+use crate::error::ApiError;
+use crate::faults::Faults;
+use rsa::RsaPublicKey;
+use rsa::pkcs8::DecodePublicKey;
+use rusqlite::Connection;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use time::{Duration, OffsetDateTime};
+
+/// How the emulator is started; everything has a sensible default.
+#[derive(Clone)]
+pub struct Options {
+    /// Region written to the config file and used in OCIDs.
+    pub region: String,
+    /// Skip signature verification (the `--insecure-no-auth` flag).
+    pub insecure_no_auth: bool,
+    /// Initial lifecycle transition duration.
+    pub lifecycle_delay: Duration,
+    pub clock: Arc<dyn Clock>,
+    /// Use this key instead of generating one at first start (tests share one key to save the
+    /// RSA-2048 generation time). Ignored when the data dir is already bootstrapped.
+    pub bootstrap_key: Option<rsa::RsaPrivateKey>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            region: "us-ashburn-1".to_owned(),
+            insecure_no_auth: false,
+            lifecycle_delay: Duration::milliseconds(100),
+            clock: Arc::new(SystemClock),
+            bootstrap_key: None,
+        }
+    }
+}
+
+/// One OCI request as seen by the emulator, for `GET /_emulator/requests`.
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestRecord {
+    pub method: String,
+    pub path: String,
+    pub service: &'static str,
+    pub operation: Option<&'static str>,
+    pub status: u16,
+}
+
+/// Shared emulator state.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+struct Inner {
+    db: Mutex<Connection>,
+    clock: Arc<dyn Clock>,
+    data_dir: PathBuf,
+    identity: Bootstrap,
+    insecure_no_auth: bool,
+    lifecycle_delay_ms: AtomicU64,
+    keys: RwLock<HashMap<String, Arc<RsaPublicKey>>>,
+    faults: Faults,
+    requests: Mutex<Vec<RequestRecord>>,
+}
+
+impl AppState {
+    /// Open the emulator state in `data_dir`, bootstrapping the account on first start.
+    pub fn open(data_dir: &Path, options: Options) -> anyhow::Result<AppState> {
+        std::fs::create_dir_all(data_dir)?;
+        let data_dir = data_dir.canonicalize()?;
+        std::fs::create_dir_all(data_dir.join("blobs"))?;
+        let schemas: Vec<&str> = crate::services::ALL.iter().map(|s| s.schema).collect();
+        let mut conn = db::open(&data_dir.join("emulator.db"), &schemas)?;
+        let identity = bootstrap::ensure(&mut conn, &data_dir, &options)?;
+        let keys = load_keys(&conn)?;
+        let state = AppState(Arc::new(Inner {
+            db: Mutex::new(conn),
+            clock: options.clock,
+            data_dir,
+            identity,
+            insecure_no_auth: options.insecure_no_auth,
+            lifecycle_delay_ms: AtomicU64::new(
+                options.lifecycle_delay.whole_milliseconds().max(0) as u64
+            ),
+            keys: RwLock::new(keys),
+            faults: Faults::default(),
+            requests: Mutex::new(Vec::new()),
+        }));
+        Ok(state)
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave SQLite inconsistent (uncommitted
+        // transactions roll back), so a poisoned lock is still usable.
+        self.0.db.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Run `f` with the connection (autocommit: each statement is its own transaction).
+    pub fn db<T>(&self, f: impl FnOnce(&Connection) -> Result<T, ApiError>) -> Result<T, ApiError> {
+        f(&self.conn())
+    }
+
+    /// Run `f` in a transaction; it is committed (durably) if `f` returns `Ok`, rolled back otherwise.
+    pub fn tx<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Current time from the injectable clock.
+    pub fn now(&self) -> OffsetDateTime {
+        self.0.clock.now()
+    }
+
+    /// A new OCID of `kind` in this emulator's region (global for IAM kinds).
+    pub fn new_ocid(&self, kind: &str) -> String {
+        crate::ocid::new_ocid(kind, &self.0.identity.region)
+    }
+
+    /// Tenancy, user, namespace and region created at first start.
+    pub fn identity(&self) -> &Bootstrap {
+        &self.0.identity
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.0.data_dir
+    }
+
+    /// Directory holding object and part bodies (`<data dir>/blobs`).
+    pub fn blob_dir(&self) -> PathBuf {
+        self.0.data_dir.join("blobs")
+    }
+
+    pub fn insecure_no_auth(&self) -> bool {
+        self.0.insecure_no_auth
+    }
+
+    /// Duration of one lifecycle transition (`--lifecycle-ms`, `PUT /_emulator/lifecycle`).
+    pub fn lifecycle_delay(&self) -> Duration {
+        Duration::milliseconds(self.0.lifecycle_delay_ms.load(Ordering::Relaxed) as i64)
+    }
+
+    pub fn set_lifecycle_delay(&self, delay: Duration) {
+        self.0
+            .lifecycle_delay_ms
+            .store(delay.whole_milliseconds().max(0) as u64, Ordering::Relaxed);
+    }
+
+    /// The public key registered under `keyId` (`tenancy/user/fingerprint`).
+    pub fn public_key(&self, key_id: &str) -> Option<Arc<RsaPublicKey>> {
+        self.0
+            .keys
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(key_id)
+            .cloned()
+    }
+
+    /// Register another API key (for tests of multiple principals). Persisted.
+    pub fn register_key(
+        &self,
+        tenancy_id: &str,
+        user_id: &str,
+        public_pem: &str,
+    ) -> Result<String, ApiError> {
+        let key = RsaPublicKey::from_public_key_pem(public_pem).map_err(|e| {
+            ApiError::invalid_parameter(format!("publicKey is not a PEM RSA public key: {e}"))
+        })?;
+        let fingerprint = bootstrap::fingerprint(&key);
+        self.db(|c| {
+            c.execute(
+                "INSERT OR REPLACE INTO core_api_keys (fingerprint, tenancy_id, user_id, public_pem) VALUES (?1,?2,?3,?4)",
+                (&fingerprint, tenancy_id, user_id, public_pem),
+            )?;
+            Ok(())
+        })?;
+        let key_id = format!("{tenancy_id}/{user_id}/{fingerprint}");
+        self.0
+            .keys
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key_id, Arc::new(key));
+        Ok(fingerprint)
+    }
+
+    pub fn faults(&self) -> &Faults {
+        &self.0.faults
+    }
+
+    pub fn record_request(&self, record: RequestRecord) {
+        self.0
+            .requests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(record);
+    }
+
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.0
+            .requests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub fn clear_requests(&self) {
+        self.0
+            .requests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+
+    /// Drop every resource; keep tenancy, user, keys, namespace and the root compartment.
+    pub fn reset(&self) -> Result<(), ApiError> {
+        let root = self.identity().tenancy_id.clone();
+        self.tx(|tx| {
+            for table in db::resettable_tables(tx)? {
+                tx.execute(&format!("DELETE FROM \"{table}\""), [])?;
+            }
+            tx.execute("DELETE FROM core_compartments WHERE id <> ?1", [&root])?;
+            tx.execute("DELETE FROM core_retry_tokens", [])?;
+            Ok(())
+        })?;
+        // Bodies are deleted after the rows that point at them are gone.
+        for entry in std::fs::read_dir(self.blob_dir())? {
+            let entry = entry?;
+            if entry.file_type()?.is_file() {
+                std::fs::remove_file(entry.path())?;
+            }
+        }
+        self.faults().clear();
+        self.clear_requests();
+        Ok(())
+    }
+}
+
+fn load_keys(conn: &Connection) -> anyhow::Result<HashMap<String, Arc<RsaPublicKey>>> {
+    let mut stmt =
+        conn.prepare("SELECT tenancy_id, user_id, fingerprint, public_pem FROM core_api_keys")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+        ))
+    })?;
+    let mut keys = HashMap::new();
+    for row in rows {
+        let (tenancy, user, fp, pem) = row?;
+        let key = RsaPublicKey::from_public_key_pem(&pem)?;
+        keys.insert(format!("{tenancy}/{user}/{fp}"), Arc::new(key));
+    }
+    Ok(keys)
+}
