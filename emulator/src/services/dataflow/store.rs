@@ -1,0 +1,830 @@
+//! Data Flow state: applications and runs, and the run lifecycle.
+//!
+//! Applications are ACTIVE as soon as they are created (creation is synchronous at OCI too);
+//! delete goes DELETING → DELETED over the lifecycle delay.
+//!
+//! Runs: ACCEPTED → IN_PROGRESS → SUCCEEDED | FAILED, one lifecycle delay per phase, computed
+//! from stored timestamps (`lifecycle::Timeline`), so a restart resumes a run where it was. The
+//! outcome is planned at create from what the emulated Object Storage holds (script, archive,
+//! argument buckets, logs bucket; see `plan_outcome`), with the `lifecycleDetails` the user would
+//! see. Cancel (DeleteRun) switches to CANCELING → CANCELED from the cancel time.
+//!
+//! When a run reaches its terminal state the emulator "settles" it once: it writes the driver
+//! logs (served by ListRunLogs/GetRunLog and, if a logs bucket is set, written there) and, on
+//! SUCCEEDED, an emulated Spark output under the second argument's prefix: an empty `_SUCCESS`
+//! marker and one `part-00000-<uuid>-c000.snappy.parquet` placeholder (not real Parquet data; it
+//! exists so the lab's "output written" check is meaningful). Settling happens on the next Data
+//! Flow request after the finish time, and at the finish time through a timer started at create.
+
+use super::logs;
+use super::objects;
+use super::validate::{self, OciUri};
+use super::wire::{Application, ApplicationParameter, Run, RunLogSummary};
+use crate::clock::{parse_rfc3339, rfc3339_millis};
+use crate::error::ApiError;
+use crate::lifecycle::Timeline;
+use crate::state::AppState;
+use rusqlite::{Connection, OptionalExtension};
+use serde_json::Value;
+use time::{Duration, OffsetDateTime};
+
+pub const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS df_applications (
+    id             TEXT PRIMARY KEY,
+    compartment_id TEXT NOT NULL,
+    time_created   TEXT NOT NULL,
+    delay_ms       INTEGER NOT NULL,
+    time_deleted   TEXT,
+    etag           TEXT NOT NULL,
+    doc            TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS df_runs (
+    id             TEXT PRIMARY KEY,
+    compartment_id TEXT NOT NULL,
+    application_id TEXT NOT NULL,
+    time_created   TEXT NOT NULL,
+    delay_ms       INTEGER NOT NULL,
+    outcome        TEXT NOT NULL,
+    details        TEXT,
+    time_canceled  TEXT,
+    settled        INTEGER NOT NULL DEFAULT 0,
+    etag           TEXT NOT NULL,
+    doc            TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS df_run_logs (
+    run_id         TEXT NOT NULL,
+    name           TEXT NOT NULL,
+    source         TEXT NOT NULL,
+    type           TEXT NOT NULL,
+    time_created   TEXT NOT NULL,
+    body           BLOB NOT NULL,
+    PRIMARY KEY (run_id, name)
+);
+"#;
+
+pub fn new_etag() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// 412 `NoEtagMatch` unless `if_match` is absent, `*` or the current ETag.
+pub fn check_if_match(if_match: Option<&str>, current: &str) -> Result<(), ApiError> {
+    match if_match {
+        Some(given) if given != current && given != "*" => {
+            Err(ApiError::no_etag_match(given, current))
+        }
+        _ => Ok(()),
+    }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Applications
+
+struct AppRow {
+    delay_ms: i64,
+    time_deleted: Option<String>,
+    etag: String,
+    doc: String,
+}
+
+/// An application with its state computed at some instant.
+#[derive(Debug, Clone)]
+pub struct StoredApp {
+    pub app: Application,
+    pub etag: String,
+}
+
+const APP_COLUMNS: &str = "delay_ms, time_deleted, etag, doc";
+
+fn read_app_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AppRow> {
+    Ok(AppRow {
+        delay_ms: r.get(0)?,
+        time_deleted: r.get(1)?,
+        etag: r.get(2)?,
+        doc: r.get(3)?,
+    })
+}
+
+fn app_state(row: &AppRow, now: OffsetDateTime) -> &'static str {
+    match row.time_deleted.as_deref().and_then(parse_rfc3339) {
+        Some(t) => {
+            Timeline::new(
+                t,
+                &[("DELETING", Duration::milliseconds(row.delay_ms))],
+                "DELETED",
+            )
+            .at(now)
+            .state
+        }
+        None => "ACTIVE",
+    }
+}
+
+fn hydrate_app(row: AppRow, now: OffsetDateTime) -> Result<StoredApp, ApiError> {
+    let mut app: Application = serde_json::from_str(&row.doc)?;
+    app_state(&row, now).clone_into(&mut app.lifecycle_state);
+    Ok(StoredApp {
+        app,
+        etag: row.etag,
+    })
+}
+
+fn app_row(c: &Connection, id: &str) -> Result<Option<AppRow>, ApiError> {
+    Ok(c.query_row(
+        &format!("SELECT {APP_COLUMNS} FROM df_applications WHERE id = ?1"),
+        [id],
+        read_app_row,
+    )
+    .optional()?)
+}
+
+pub fn insert_app(state: &AppState, app: &Application) -> Result<StoredApp, ApiError> {
+    let etag = new_etag();
+    let doc = serde_json::to_string(app)?;
+    state.tx(|tx| {
+        tx.execute(
+            "INSERT INTO df_applications (id, compartment_id, time_created, delay_ms, time_deleted, etag, doc) VALUES (?1,?2,?3,0,NULL,?4,?5)",
+            (&app.id, &app.compartment_id, &app.time_created, &etag, &doc),
+        )?;
+        Ok(())
+    })?;
+    Ok(StoredApp {
+        app: app.clone(),
+        etag,
+    })
+}
+
+/// One application, DELETED ones included; 404 if unknown.
+pub fn get_app(state: &AppState, id: &str) -> Result<StoredApp, ApiError> {
+    let now = state.now();
+    let row = state
+        .db(|c| app_row(c, id))?
+        .ok_or_else(|| ApiError::not_found("application", id))?;
+    hydrate_app(row, now)
+}
+
+/// Every application (all compartments when `compartment_id` is `None`), creation order.
+pub fn list_apps(
+    state: &AppState,
+    compartment_id: Option<&str>,
+) -> Result<Vec<StoredApp>, ApiError> {
+    let now = state.now();
+    let rows = state.db(|c| {
+        let mut stmt = c.prepare(&format!(
+            "SELECT {APP_COLUMNS} FROM df_applications WHERE ?1 IS NULL OR compartment_id = ?1 ORDER BY time_created, id"
+        ))?;
+        let rows = stmt.query_map([compartment_id], read_app_row)?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    })?;
+    rows.into_iter().map(|r| hydrate_app(r, now)).collect()
+}
+
+/// Read-modify-write an ACTIVE application (409 `IncorrectState` otherwise); new ETag.
+pub fn update_app(
+    state: &AppState,
+    id: &str,
+    if_match: Option<&str>,
+    apply: impl FnOnce(&mut Application) -> Result<(), ApiError>,
+) -> Result<StoredApp, ApiError> {
+    let now = state.now();
+    state.tx(|tx| {
+        let row = app_row(tx, id)?.ok_or_else(|| ApiError::not_found("application", id))?;
+        let st = app_state(&row, now);
+        if st != "ACTIVE" {
+            return Err(ApiError::conflict(
+                "IncorrectState",
+                format!("The application '{id}' is {st} and cannot be changed"),
+            ));
+        }
+        check_if_match(if_match, &row.etag)?;
+        let mut app: Application = serde_json::from_str(&row.doc)?;
+        apply(&mut app)?;
+        app.time_updated = rfc3339_millis(now);
+        let etag = new_etag();
+        tx.execute(
+            "UPDATE df_applications SET doc = ?1, etag = ?2, compartment_id = ?3 WHERE id = ?4",
+            (serde_json::to_string(&app)?, &etag, &app.compartment_id, id),
+        )?;
+        app.lifecycle_state = st.to_owned();
+        Ok(StoredApp { app, etag })
+    })
+}
+
+/// Start deleting an application (DELETING → DELETED). Deleting it again while DELETING is
+/// accepted; a DELETED application is 404.
+pub fn delete_app(state: &AppState, id: &str, if_match: Option<&str>) -> Result<(), ApiError> {
+    let now = state.now();
+    let delay_ms = state.lifecycle_delay().whole_milliseconds() as i64;
+    state.tx(|tx| {
+        let row = app_row(tx, id)?.ok_or_else(|| ApiError::not_found("application", id))?;
+        match app_state(&row, now) {
+            "DELETED" => return Err(ApiError::not_found("application", id)),
+            "DELETING" => return Ok(()),
+            _ => {}
+        }
+        check_if_match(if_match, &row.etag)?;
+        let mut app: Application = serde_json::from_str(&row.doc)?;
+        app.time_updated = rfc3339_millis(now);
+        tx.execute(
+            "UPDATE df_applications SET time_deleted = ?1, delay_ms = ?2, etag = ?3, doc = ?4 WHERE id = ?5",
+            (rfc3339_millis(now), delay_ms, new_etag(), serde_json::to_string(&app)?, id),
+        )?;
+        Ok(())
+    })?;
+    state.invalidate_retry_tokens(id)
+}
+
+// ------------------------------------------------------------------------------------------------
+// Runs
+
+/// What a run will end as, decided at create time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// `SUCCEEDED` or `FAILED`.
+    pub state: &'static str,
+    /// `lifecycleDetails` once terminal (the failure reason).
+    pub details: Option<String>,
+}
+
+/// Decide how a run ends from the emulated Object Storage: FAILED when the application file or
+/// archive is missing, when an `oci://` argument names a bucket that does not exist, or when the
+/// logs bucket does not exist; SUCCEEDED otherwise. Messages follow the wording Spark and Data
+/// Flow users see.
+pub fn plan_outcome(state: &AppState, run: &Run) -> Result<Outcome, ApiError> {
+    let ns = state.identity().namespace.clone();
+    let fail = |details: String| {
+        Ok(Outcome {
+            state: "FAILED",
+            details: Some(details),
+        })
+    };
+    let mut files: Vec<(&str, &str)> = Vec::new();
+    if !run.file_uri.is_empty() {
+        files.push(("Application file", &run.file_uri));
+    }
+    if let Some(a) = run.archive_uri.as_deref().filter(|a| !a.is_empty()) {
+        files.push(("Archive", a));
+    }
+    for (what, uri) in files {
+        let Ok(u) = OciUri::parse("fileUri", uri) else {
+            return fail(format!("{what} {uri} is not a valid Object Storage URI."));
+        };
+        if u.namespace != ns {
+            return fail(format!(
+                "{what} {uri} could not be read: the namespace '{}' does not exist or is not accessible (NamespaceNotFound). This tenancy's namespace is '{ns}'.",
+                u.namespace
+            ));
+        }
+        if !objects::bucket_exists(state, &u.namespace, &u.bucket)? {
+            return fail(format!(
+                "{what} {uri} could not be read: Either the bucket named '{}' does not exist in the namespace '{}' or you are not authorized to access it (BucketNotFound).",
+                u.bucket, u.namespace
+            ));
+        }
+        if !objects::object_exists(state, &u.namespace, &u.bucket, &u.path)? {
+            return fail(format!(
+                "{what} {uri} not found: java.io.FileNotFoundException: The object '{}' does not exist in bucket '{}' (ObjectNotFound). Check the path, its case and the namespace.",
+                u.path, u.bucket
+            ));
+        }
+    }
+    for arg in effective_arguments(run) {
+        let Some(u) = arg
+            .starts_with("oci://")
+            .then(|| OciUri::parse("argument", &arg).ok())
+            .flatten()
+        else {
+            continue;
+        };
+        if u.namespace != ns || !objects::bucket_exists(state, &u.namespace, &u.bucket)? {
+            return fail(format!(
+                "Job failed: java.io.FileNotFoundException: {arg}: Either the bucket named '{}' does not exist in the namespace '{}' or you are not authorized to access it (BucketNotFound).",
+                u.bucket, u.namespace
+            ));
+        }
+    }
+    if let Some(logs) = run.logs_bucket_uri.as_deref().filter(|l| !l.is_empty())
+        && let Ok(u) = OciUri::parse("logsBucketUri", logs)
+        && (u.namespace != ns || !objects::bucket_exists(state, &u.namespace, &u.bucket)?)
+    {
+        return fail(format!(
+            "The logs bucket {logs} does not exist or Data Flow is not authorized to write to it (BucketNotFound)."
+        ));
+    }
+    Ok(Outcome {
+        state: "SUCCEEDED",
+        details: None,
+    })
+}
+
+/// The run's arguments with `${name}` placeholders replaced by its parameters.
+pub fn effective_arguments(run: &Run) -> Vec<String> {
+    run.arguments
+        .iter()
+        .map(|a| validate::substitute(a, &run.parameters))
+        .collect()
+}
+
+struct RunRow {
+    time_created: String,
+    delay_ms: i64,
+    outcome: String,
+    details: Option<String>,
+    time_canceled: Option<String>,
+    settled: bool,
+    etag: String,
+    doc: String,
+}
+
+const RUN_COLUMNS: &str =
+    "time_created, delay_ms, outcome, details, time_canceled, settled, etag, doc";
+
+fn read_run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
+    Ok(RunRow {
+        time_created: r.get(0)?,
+        delay_ms: r.get(1)?,
+        outcome: r.get(2)?,
+        details: r.get(3)?,
+        time_canceled: r.get(4)?,
+        settled: r.get(5)?,
+        etag: r.get(6)?,
+        doc: r.get(7)?,
+    })
+}
+
+/// A run's state at an instant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunPhase {
+    pub state: &'static str,
+    pub since: OffsetDateTime,
+    pub terminal: bool,
+    /// When IN_PROGRESS began and ended (for `runDurationInMilliseconds`), if it did.
+    pub started: Option<OffsetDateTime>,
+    pub ended: Option<OffsetDateTime>,
+}
+
+fn outcome_state(s: &str) -> &'static str {
+    if s == "FAILED" { "FAILED" } else { "SUCCEEDED" }
+}
+
+fn run_phase(row: &RunRow, now: OffsetDateTime) -> RunPhase {
+    let d = Duration::milliseconds(row.delay_ms);
+    let created = parse_rfc3339(&row.time_created).unwrap_or(now);
+    let phases = [("ACCEPTED", d), ("IN_PROGRESS", d)];
+    let normal = Timeline::new(created, &phases, outcome_state(&row.outcome));
+    let started = created + d;
+    if let Some(cancel) = row.time_canceled.as_deref().and_then(parse_rfc3339) {
+        let at = Timeline::new(cancel, &[("CANCELING", d)], "CANCELED").at(now);
+        let started = (cancel > started).then_some(started);
+        return RunPhase {
+            state: at.state,
+            since: at.since,
+            terminal: at.terminal,
+            started,
+            ended: started.map(|_| cancel),
+        };
+    }
+    let at = normal.at(now);
+    let ended = at.terminal.then(|| normal.finished_at());
+    RunPhase {
+        state: at.state,
+        since: at.since,
+        terminal: at.terminal,
+        started: (now >= started).then_some(started),
+        ended,
+    }
+}
+
+/// The stored run with its lifecycle fields filled in for `now`.
+fn hydrate_run(row: &RunRow, now: OffsetDateTime) -> Result<(Run, RunPhase), ApiError> {
+    let mut run: Run = serde_json::from_str(&row.doc)?;
+    let phase = run_phase(row, now);
+    run.lifecycle_state = phase.state.to_owned();
+    run.time_updated = rfc3339_millis(
+        phase
+            .since
+            .max(parse_rfc3339(&run.time_updated).unwrap_or(phase.since)),
+    );
+    run.lifecycle_details = match phase.state {
+        "FAILED" => row.details.clone(),
+        "CANCELING" | "CANCELED" => Some("Run was cancelled by the user (DeleteRun).".to_owned()),
+        _ => None,
+    };
+    run.run_duration_in_milliseconds = match (phase.started, phase.ended) {
+        (Some(s), Some(e)) => (e - s).whole_milliseconds() as i64,
+        (Some(s), None) => (now - s).whole_milliseconds().max(0) as i64,
+        _ => 0,
+    };
+    if phase.state != "SUCCEEDED" {
+        run.data_read_in_bytes = 0;
+        run.data_written_in_bytes = 0;
+    }
+    Ok((run, phase))
+}
+
+/// A run as served, plus its ETag.
+#[derive(Debug, Clone)]
+pub struct StoredRun {
+    pub run: Run,
+    pub etag: String,
+}
+
+fn run_row(c: &Connection, id: &str) -> Result<Option<RunRow>, ApiError> {
+    Ok(c.query_row(
+        &format!("SELECT {RUN_COLUMNS} FROM df_runs WHERE id = ?1"),
+        [id],
+        read_run_row,
+    )
+    .optional()?)
+}
+
+pub fn insert_run(state: &AppState, run: &Run, outcome: &Outcome) -> Result<StoredRun, ApiError> {
+    let now = state.now();
+    let delay_ms = state.lifecycle_delay().whole_milliseconds() as i64;
+    let row = RunRow {
+        time_created: run.time_created.clone(),
+        delay_ms,
+        outcome: outcome.state.to_owned(),
+        details: outcome.details.clone(),
+        time_canceled: None,
+        settled: false,
+        etag: new_etag(),
+        doc: serde_json::to_string(run)?,
+    };
+    state.tx(|tx| {
+        tx.execute(
+            "INSERT INTO df_runs (id, compartment_id, application_id, time_created, delay_ms, outcome, details, time_canceled, settled, etag, doc) VALUES (?1,?2,?3,?4,?5,?6,?7,NULL,0,?8,?9)",
+            (&run.id, &run.compartment_id, &run.application_id, &row.time_created, delay_ms, &row.outcome, &row.details, &row.etag, &row.doc),
+        )?;
+        Ok(())
+    })?;
+    let (run, _) = hydrate_run(&row, now)?;
+    Ok(StoredRun {
+        run,
+        etag: row.etag,
+    })
+}
+
+/// When the run `id` will reach its terminal state (for the settle timer).
+pub fn finish_time(state: &AppState, id: &str) -> Result<Option<OffsetDateTime>, ApiError> {
+    let row = state.db(|c| run_row(c, id))?;
+    Ok(row.and_then(|r| {
+        let created = parse_rfc3339(&r.time_created)?;
+        Some(created + Duration::milliseconds(2 * r.delay_ms))
+    }))
+}
+
+pub fn get_run(state: &AppState, id: &str) -> Result<StoredRun, ApiError> {
+    settle_due(state)?;
+    let now = state.now();
+    let row = state
+        .db(|c| run_row(c, id))?
+        .ok_or_else(|| ApiError::not_found("run", id))?;
+    let (run, _) = hydrate_run(&row, now)?;
+    Ok(StoredRun {
+        run,
+        etag: row.etag,
+    })
+}
+
+/// Every run (all compartments when `compartment_id` is `None`), creation order.
+pub fn list_runs(state: &AppState, compartment_id: Option<&str>) -> Result<Vec<Run>, ApiError> {
+    settle_due(state)?;
+    let now = state.now();
+    let rows = state.db(|c| {
+        let mut stmt = c.prepare(&format!(
+            "SELECT {RUN_COLUMNS} FROM df_runs WHERE ?1 IS NULL OR compartment_id = ?1 ORDER BY time_created, id"
+        ))?;
+        let rows = stmt.query_map([compartment_id], read_run_row)?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    })?;
+    rows.iter().map(|r| Ok(hydrate_run(r, now)?.0)).collect()
+}
+
+/// Read-modify-write a run's stored document (tags, limits, compartment); new ETag.
+/// `require_terminal` is for ChangeRunCompartment, which OCI allows only on finished runs.
+pub fn update_run(
+    state: &AppState,
+    id: &str,
+    if_match: Option<&str>,
+    require_terminal: bool,
+    apply: impl FnOnce(&mut Run),
+) -> Result<StoredRun, ApiError> {
+    let now = state.now();
+    state.tx(|tx| {
+        let mut row = run_row(tx, id)?.ok_or_else(|| ApiError::not_found("run", id))?;
+        let phase = run_phase(&row, now);
+        if require_terminal && !phase.terminal {
+            return Err(ApiError::conflict(
+                "IncorrectState",
+                format!("The run '{id}' is {}; its compartment can only be changed once it is CANCELED, FAILED or SUCCEEDED", phase.state),
+            ));
+        }
+        check_if_match(if_match, &row.etag)?;
+        let mut run: Run = serde_json::from_str(&row.doc)?;
+        apply(&mut run);
+        run.time_updated = rfc3339_millis(now);
+        row.doc = serde_json::to_string(&run)?;
+        row.etag = new_etag();
+        tx.execute(
+            "UPDATE df_runs SET doc = ?1, etag = ?2, compartment_id = ?3 WHERE id = ?4",
+            (&row.doc, &row.etag, &run.compartment_id, id),
+        )?;
+        let (run, _) = hydrate_run(&row, now)?;
+        Ok(StoredRun { run, etag: row.etag })
+    })
+}
+
+/// DeleteRun: cancel a run that has not finished (→ CANCELING → CANCELED). A finished run is
+/// left as it is (the official provider calls this on CANCELED runs and expects success).
+pub fn cancel_run(state: &AppState, id: &str, if_match: Option<&str>) -> Result<(), ApiError> {
+    let now = state.now();
+    state.tx(|tx| {
+        let row = run_row(tx, id)?.ok_or_else(|| ApiError::not_found("run", id))?;
+        check_if_match(if_match, &row.etag)?;
+        let phase = run_phase(&row, now);
+        if phase.terminal || row.time_canceled.is_some() {
+            return Ok(());
+        }
+        // CANCELING lasts one phase of the run's own delay, so its history stays consistent.
+        tx.execute(
+            "UPDATE df_runs SET time_canceled = ?1, etag = ?2 WHERE id = ?3",
+            (rfc3339_millis(now), new_etag(), id),
+        )?;
+        Ok(())
+    })
+}
+
+/// Settle every run that has reached its terminal state but has not been settled yet: write
+/// its logs and (on SUCCEEDED) its emulated output. Idempotent; cheap when nothing is due.
+pub fn settle_due(state: &AppState) -> Result<(), ApiError> {
+    let now = state.now();
+    let rows = state.db(|c| {
+        let mut stmt = c.prepare(&format!(
+            "SELECT {RUN_COLUMNS} FROM df_runs WHERE settled = 0 ORDER BY time_created"
+        ))?;
+        let rows = stmt
+            .query_map([], read_run_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    })?;
+    for row in rows {
+        let (run, phase) = hydrate_run(&row, now)?;
+        if !phase.terminal || row.settled {
+            continue;
+        }
+        settle(state, &run, &phase)?;
+    }
+    Ok(())
+}
+
+fn settle(state: &AppState, run: &Run, phase: &RunPhase) -> Result<(), ApiError> {
+    let mut written: i64 = 0;
+    let mut output_note = None;
+    if phase.state == "SUCCEEDED"
+        && let Some((uri, bytes)) = write_output(state, run)?
+    {
+        written = bytes;
+        output_note = Some(uri);
+    }
+    let read = if phase.state == "SUCCEEDED" {
+        input_bytes(state, run)?
+    } else {
+        0
+    };
+    let produced = logs::driver_logs(run, phase, output_note.as_deref());
+    let time = rfc3339_millis(phase.since);
+    let logs_target = run
+        .logs_bucket_uri
+        .as_deref()
+        .and_then(|l| OciUri::parse("logsBucketUri", l).ok())
+        .filter(|u| u.namespace == state.identity().namespace);
+    for log in &produced {
+        if let Some(u) = &logs_target
+            && objects::bucket_exists(state, &u.namespace, &u.bucket)?
+        {
+            let prefix = if u.path.is_empty() || u.path.ends_with('/') {
+                u.path.clone()
+            } else {
+                format!("{}/", u.path)
+            };
+            let name = format!("{prefix}{}/{}", run.id, log.object_name);
+            objects::put_object(
+                state,
+                &u.namespace,
+                &u.bucket,
+                &name,
+                "application/gzip",
+                log.gz.clone(),
+            )?;
+        }
+    }
+    state.tx(|tx| {
+        for log in &produced {
+            tx.execute(
+                "INSERT OR REPLACE INTO df_run_logs (run_id, name, source, type, time_created, body) VALUES (?1,?2,?3,?4,?5,?6)",
+                (&run.id, &log.name, log.source, log.kind, &time, &log.gz),
+            )?;
+        }
+        let mut doc: Run = serde_json::from_str(&tx.query_row("SELECT doc FROM df_runs WHERE id = ?1", [&run.id], |r| r.get::<_, String>(0))?)?;
+        doc.data_read_in_bytes = read;
+        doc.data_written_in_bytes = written;
+        tx.execute(
+            "UPDATE df_runs SET settled = 1, doc = ?1 WHERE id = ?2",
+            (serde_json::to_string(&doc)?, &run.id),
+        )?;
+        Ok(())
+    })
+}
+
+/// Total size of the `oci://` objects named by the run's arguments (what Spark would read).
+fn input_bytes(state: &AppState, run: &Run) -> Result<i64, ApiError> {
+    let mut total = 0;
+    for arg in effective_arguments(run).iter().take(1) {
+        if let Ok(u) = OciUri::parse("argument", arg) {
+            total += objects::object_size(state, &u.namespace, &u.bucket, &u.path)?.unwrap_or(0);
+        }
+    }
+    Ok(total)
+}
+
+/// On SUCCEEDED: `_SUCCESS` and a placeholder part file under the output prefix (the second
+/// argument, as in the lab's script `etl.py <input> <output>`). Returns the prefix URI and the
+/// bytes written, or `None` when there is no usable output argument.
+fn write_output(state: &AppState, run: &Run) -> Result<Option<(String, i64)>, ApiError> {
+    let args = effective_arguments(run);
+    let Some(out) = args.get(1) else {
+        return Ok(None);
+    };
+    let Ok(u) = OciUri::parse("argument", out) else {
+        return Ok(None);
+    };
+    if u.namespace != state.identity().namespace
+        || !objects::bucket_exists(state, &u.namespace, &u.bucket)?
+    {
+        return Ok(None);
+    }
+    let prefix = if u.path.is_empty() || u.path.ends_with('/') {
+        u.path.clone()
+    } else {
+        format!("{}/", u.path)
+    };
+    let part = format!(
+        "{prefix}part-00000-{}-c000.snappy.parquet",
+        uuid::Uuid::new_v4()
+    );
+    let body = logs::parquet_placeholder(run);
+    let size = body.len() as i64;
+    objects::put_object(
+        state,
+        &u.namespace,
+        &u.bucket,
+        &part,
+        "application/octet-stream",
+        body,
+    )?;
+    objects::put_object(
+        state,
+        &u.namespace,
+        &u.bucket,
+        &format!("{prefix}_SUCCESS"),
+        "application/octet-stream",
+        Vec::new(),
+    )?;
+    Ok(Some((
+        format!("oci://{}@{}/{prefix}", u.bucket, u.namespace),
+        size,
+    )))
+}
+
+/// The run's logs, newest last; empty until the run is terminal.
+pub fn list_logs(state: &AppState, run_id: &str) -> Result<Vec<RunLogSummary>, ApiError> {
+    get_run(state, run_id)?;
+    state.db(|c| {
+        let mut stmt = c.prepare(
+            "SELECT name, source, type, time_created, length(body) FROM df_run_logs WHERE run_id = ?1 ORDER BY name",
+        )?;
+        let logs = stmt
+            .query_map([run_id], |r| {
+                Ok(RunLogSummary {
+                    name: r.get(0)?,
+                    run_id: run_id.to_owned(),
+                    source: r.get(1)?,
+                    kind: r.get(2)?,
+                    time_created: r.get(3)?,
+                    size_in_bytes: r.get(4)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(logs)
+    })
+}
+
+/// One log's gzip bytes.
+pub fn get_log(state: &AppState, run_id: &str, name: &str) -> Result<Vec<u8>, ApiError> {
+    get_run(state, run_id)?;
+    state
+        .db(|c| {
+            Ok(c.query_row(
+                "SELECT body FROM df_run_logs WHERE run_id = ?1 AND name = ?2",
+                (run_id, name),
+                |r| r.get(0),
+            )
+            .optional()?)
+        })?
+        .ok_or_else(|| ApiError::not_found("run log", name))
+}
+
+/// Merge run-level parameters over the application's, by name (run values win).
+pub fn merge_parameters(
+    app: &[ApplicationParameter],
+    run: Option<&[ApplicationParameter]>,
+) -> Vec<ApplicationParameter> {
+    let mut out: Vec<ApplicationParameter> = app.to_vec();
+    for p in run.unwrap_or_default() {
+        match out.iter_mut().find(|q| q.name == p.name) {
+            Some(q) => q.value.clone_from(&p.value),
+            None => out.push(p.clone()),
+        }
+    }
+    out
+}
+
+/// `applications` and `runs` for `GET /_emulator/dump`, states computed now.
+pub fn dump(state: &AppState) -> Result<Vec<(&'static str, Value)>, ApiError> {
+    let apps = list_apps(state, None)?
+        .into_iter()
+        .map(|s| serde_json::to_value(s.app))
+        .collect::<Result<Vec<_>, _>>()?;
+    let runs = list_runs(state, None)?
+        .into_iter()
+        .map(serde_json::to_value)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(vec![
+        ("applications", Value::Array(apps)),
+        ("runs", Value::Array(runs)),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(created: &str, delay_ms: i64, outcome: &str, canceled: Option<&str>) -> RunRow {
+        RunRow {
+            time_created: created.into(),
+            delay_ms,
+            outcome: outcome.into(),
+            details: Some("boom".into()),
+            time_canceled: canceled.map(Into::into),
+            settled: false,
+            etag: "e".into(),
+            doc: String::new(),
+        }
+    }
+
+    #[test]
+    fn run_phases_follow_the_clock() {
+        let t0 = parse_rfc3339("2026-01-01T00:00:00.000Z").unwrap();
+        let r = row("2026-01-01T00:00:00.000Z", 1000, "SUCCEEDED", None);
+        assert_eq!(run_phase(&r, t0).state, "ACCEPTED");
+        assert_eq!(
+            run_phase(&r, t0 + Duration::milliseconds(1500)).state,
+            "IN_PROGRESS"
+        );
+        let done = run_phase(&r, t0 + Duration::seconds(3));
+        assert_eq!((done.state, done.terminal), ("SUCCEEDED", true));
+        assert_eq!(
+            done.ended.unwrap() - done.started.unwrap(),
+            Duration::seconds(1)
+        );
+        let f = row("2026-01-01T00:00:00.000Z", 0, "FAILED", None);
+        assert_eq!(run_phase(&f, t0).state, "FAILED");
+        let c = row(
+            "2026-01-01T00:00:00.000Z",
+            1000,
+            "SUCCEEDED",
+            Some("2026-01-01T00:00:01.500Z"),
+        );
+        assert_eq!(
+            run_phase(&c, t0 + Duration::milliseconds(2000)).state,
+            "CANCELING"
+        );
+        assert_eq!(
+            run_phase(&c, t0 + Duration::milliseconds(2600)).state,
+            "CANCELED"
+        );
+    }
+
+    #[test]
+    fn run_parameters_override_application_parameters() {
+        let p = |n: &str, v: &str| ApplicationParameter {
+            name: n.into(),
+            value: v.into(),
+        };
+        let merged = merge_parameters(
+            &[p("a", "1"), p("b", "2")],
+            Some(&[p("b", "20"), p("c", "3")]),
+        );
+        assert_eq!(merged, vec![p("a", "1"), p("b", "20"), p("c", "3")]);
+    }
+}
