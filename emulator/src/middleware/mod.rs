@@ -73,8 +73,13 @@ pub async fn oci(State(state): State<AppState>, req: Request, next: Next) -> Res
     });
     if method == Method::HEAD {
         // HEAD answers never carry a body, errors included (oci-api.md §6.1).
+        // The content-length of a successful HEAD describes the entity (HeadObject), so it is
+        // kept; an error's content-length described the JSON that is not sent.
         let (mut parts, _) = resp.into_parts();
-        parts.headers.remove("content-length");
+        if parts.status.is_client_error() || parts.status.is_server_error() {
+            parts.headers.remove("content-length");
+            parts.headers.remove("content-type");
+        }
         return Response::from_parts(parts, Body::empty());
     }
     resp

@@ -8,7 +8,7 @@ use crate::services::ServiceDef;
 use crate::state::AppState;
 use axum::Router;
 use axum::http::Method;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 pub const SERVICE: ServiceDef = ServiceDef {
     name: "objectstorage",
@@ -25,6 +25,53 @@ pub fn routes() -> Router<AppState> {
         .route("/n", get(h::get_namespace))
         .route("/n/", get(h::get_namespace))
         .route("/n/{ns}", get(h::get_namespace_metadata))
+        .route("/n/{ns}/b", post(h::create_bucket).get(h::list_buckets))
+        .route("/n/{ns}/b/", post(h::create_bucket).get(h::list_buckets))
+        .route(
+            "/n/{ns}/b/{bucket}",
+            get(h::get_bucket)
+                .head(h::head_bucket)
+                .post(h::update_bucket)
+                .delete(h::delete_bucket),
+        )
+        .route("/n/{ns}/b/{bucket}/o", get(h::list_objects))
+        .route("/n/{ns}/b/{bucket}/o/", get(h::list_objects))
+        .route(
+            "/n/{ns}/b/{bucket}/o/{*object}",
+            get(h::get_object)
+                .head(h::get_object)
+                .put(h::put_object)
+                .delete(h::delete_object),
+        )
+        .route(
+            "/n/{ns}/b/{bucket}/actions/renameObject",
+            post(h::rename_object),
+        )
+        .route(
+            "/n/{ns}/b/{bucket}/objectversions",
+            get(h::list_object_versions),
+        )
+        .route(
+            "/n/{ns}/b/{bucket}/retentionRules",
+            post(h::create_retention_rule).get(h::list_retention_rules),
+        )
+        .route(
+            "/n/{ns}/b/{bucket}/retentionRules/{id}",
+            get(h::get_retention_rule)
+                .put(h::update_retention_rule)
+                .delete(h::delete_retention_rule),
+        )
+        .route(
+            "/n/{ns}/b/{bucket}/u",
+            post(h::create_multipart_upload).get(h::list_multipart_uploads),
+        )
+        .route(
+            "/n/{ns}/b/{bucket}/u/{*object}",
+            get(h::list_multipart_upload_parts)
+                .put(h::upload_part)
+                .post(h::commit_multipart_upload)
+                .delete(h::abort_multipart_upload),
+        )
 }
 
 /// Operation names as in the OCI API reference.

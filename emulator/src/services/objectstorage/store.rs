@@ -109,3 +109,573 @@ pub fn dump(state: &AppState) -> Result<Vec<(&'static str, Value)>, ApiError> {
         ])
     })
 }
+
+// ---------------------------------------------------------------------------------------------
+// Rows and queries. Every function takes a `&Connection` (a `Transaction` derefs to one) so a
+// handler can combine several in one `state.tx(..)`.
+
+use super::wire::{Bucket, RetentionRule, Tags};
+use axum::http::StatusCode;
+use rusqlite::{Connection, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+
+/// Representation headers stored with an object and echoed on GET/HEAD.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ObjectHeaders {
+    pub content_type: Option<String>,
+    pub content_language: Option<String>,
+    pub content_encoding: Option<String>,
+    pub content_disposition: Option<String>,
+    pub cache_control: Option<String>,
+}
+
+/// One stored object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectRow {
+    pub namespace: String,
+    pub bucket: String,
+    pub name: String,
+    pub size: i64,
+    /// base64 MD5 of the body; for multipart objects the `<base64>-<parts>` multipart MD5.
+    pub md5: String,
+    pub multipart_md5: Option<String>,
+    pub etag: String,
+    pub version_id: String,
+    pub time_created: String,
+    pub time_modified: String,
+    pub storage_tier: String,
+    pub headers: ObjectHeaders,
+    pub metadata: Tags,
+    /// File name under the blob dir.
+    pub blob: String,
+}
+
+const OBJECT_COLUMNS: &str = "namespace, bucket, name, size, md5, multipart_md5, etag, version_id, time_created, time_modified, storage_tier, headers, metadata, blob";
+
+fn object_from_row(r: &Row<'_>) -> rusqlite::Result<ObjectRow> {
+    let headers: String = r.get(11)?;
+    let metadata: String = r.get(12)?;
+    Ok(ObjectRow {
+        namespace: r.get(0)?,
+        bucket: r.get(1)?,
+        name: r.get(2)?,
+        size: r.get(3)?,
+        md5: r.get(4)?,
+        multipart_md5: r.get(5)?,
+        etag: r.get(6)?,
+        version_id: r.get(7)?,
+        time_created: r.get(8)?,
+        time_modified: r.get(9)?,
+        storage_tier: r.get(10)?,
+        headers: serde_json::from_str(&headers).unwrap_or_default(),
+        metadata: serde_json::from_str(&metadata).unwrap_or_default(),
+        blob: r.get(13)?,
+    })
+}
+
+/// 404 `BucketNotFound` with OCI's wording.
+pub fn bucket_not_found(ns: &str, name: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "BucketNotFound",
+        format!(
+            "Either the bucket named '{name}' does not exist in the namespace '{ns}' or you are not authorized to access it"
+        ),
+    )
+}
+
+/// 404 `ObjectNotFound`.
+pub fn object_not_found(ns: &str, bucket: &str, name: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "ObjectNotFound",
+        format!("The object '{name}' was not found in the bucket '{bucket}' (namespace '{ns}')"),
+    )
+}
+
+pub fn get_bucket(conn: &Connection, ns: &str, name: &str) -> Result<Option<Bucket>, ApiError> {
+    let doc: Option<String> = conn
+        .query_row(
+            "SELECT doc FROM os_buckets WHERE namespace = ?1 AND name = ?2",
+            (ns, name),
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(doc.map(|d| serde_json::from_str(&d)).transpose()?)
+}
+
+pub fn require_bucket(conn: &Connection, ns: &str, name: &str) -> Result<Bucket, ApiError> {
+    get_bucket(conn, ns, name)?.ok_or_else(|| bucket_not_found(ns, name))
+}
+
+pub fn bucket_exists(conn: &Connection, ns: &str, name: &str) -> Result<bool, ApiError> {
+    Ok(conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM os_buckets WHERE namespace = ?1 AND name = ?2)",
+        (ns, name),
+        |r| r.get(0),
+    )?)
+}
+
+pub fn insert_bucket(conn: &Connection, b: &Bucket) -> Result<(), ApiError> {
+    if bucket_exists(conn, &b.namespace, &b.name)? {
+        return Err(ApiError::conflict(
+            "BucketAlreadyExists",
+            format!(
+                "Either the bucket '{}' in namespace '{}' already exists or you are not authorized to create it",
+                b.name, b.namespace
+            ),
+        ));
+    }
+    conn.execute(
+        "INSERT INTO os_buckets (namespace, name, id, compartment_id, doc) VALUES (?1, ?2, ?3, ?4, ?5)",
+        (&b.namespace, &b.name, &b.id, &b.compartment_id, serde_json::to_string(b)?),
+    )?;
+    Ok(())
+}
+
+/// Store an updated bucket; `old_name` differs from `b.name` on a rename, which moves its
+/// objects, uploads and retention rules along.
+pub fn save_bucket(conn: &Connection, old_name: &str, b: &Bucket) -> Result<(), ApiError> {
+    if old_name != b.name {
+        if bucket_exists(conn, &b.namespace, &b.name)? {
+            return Err(ApiError::conflict(
+                "BucketAlreadyExists",
+                format!(
+                    "Either the bucket '{}' in namespace '{}' already exists or you are not authorized to create it",
+                    b.name, b.namespace
+                ),
+            ));
+        }
+        for table in ["os_objects", "os_uploads", "os_retention_rules"] {
+            conn.execute(
+                &format!("UPDATE {table} SET bucket = ?1 WHERE namespace = ?2 AND bucket = ?3"),
+                (&b.name, &b.namespace, old_name),
+            )?;
+        }
+    }
+    conn.execute(
+        "UPDATE os_buckets SET name = ?1, compartment_id = ?2, doc = ?3 WHERE namespace = ?4 AND name = ?5",
+        (&b.name, &b.compartment_id, serde_json::to_string(b)?, &b.namespace, old_name),
+    )?;
+    Ok(())
+}
+
+pub fn list_buckets(
+    conn: &Connection,
+    ns: &str,
+    compartment_id: &str,
+) -> Result<Vec<Bucket>, ApiError> {
+    let mut stmt = conn.prepare(
+        "SELECT doc FROM os_buckets WHERE namespace = ?1 AND compartment_id = ?2 ORDER BY name",
+    )?;
+    let v = stmt
+        .query_map((ns, compartment_id), |r| r.get::<_, String>(0))?
+        .map(|d| Ok(serde_json::from_str(&d?)?))
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    Ok(v)
+}
+
+/// Object count and total size of a bucket.
+pub fn bucket_usage(conn: &Connection, ns: &str, bucket: &str) -> Result<(i64, i64), ApiError> {
+    Ok(conn.query_row(
+        "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM os_objects WHERE namespace = ?1 AND bucket = ?2",
+        (ns, bucket),
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?)
+}
+
+/// Delete an empty bucket (409 `BucketNotEmpty` otherwise) and its retention rules.
+pub fn delete_bucket(conn: &Connection, ns: &str, name: &str) -> Result<(), ApiError> {
+    let (count, _) = bucket_usage(conn, ns, name)?;
+    let uploads: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM os_uploads WHERE namespace = ?1 AND bucket = ?2",
+        (ns, name),
+        |r| r.get(0),
+    )?;
+    if count > 0 || uploads > 0 {
+        return Err(ApiError::conflict(
+            "BucketNotEmpty",
+            format!("Bucket named '{name}' is not empty. Delete all object versions first."),
+        ));
+    }
+    conn.execute(
+        "DELETE FROM os_retention_rules WHERE namespace = ?1 AND bucket = ?2",
+        (ns, name),
+    )?;
+    conn.execute(
+        "DELETE FROM os_buckets WHERE namespace = ?1 AND name = ?2",
+        (ns, name),
+    )?;
+    Ok(())
+}
+
+pub fn get_object(
+    conn: &Connection,
+    ns: &str,
+    bucket: &str,
+    name: &str,
+) -> Result<Option<ObjectRow>, ApiError> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {OBJECT_COLUMNS} FROM os_objects WHERE namespace = ?1 AND bucket = ?2 AND name = ?3"),
+            (ns, bucket, name),
+            object_from_row,
+        )
+        .optional()?)
+}
+
+/// Insert or replace an object; returns the blob of the replaced object, to delete after commit.
+pub fn upsert_object(conn: &Connection, o: &ObjectRow) -> Result<Option<String>, ApiError> {
+    let old = get_object(conn, &o.namespace, &o.bucket, &o.name)?.map(|o| o.blob);
+    conn.execute(
+        &format!("INSERT OR REPLACE INTO os_objects ({OBJECT_COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)"),
+        rusqlite::params![
+            o.namespace,
+            o.bucket,
+            o.name,
+            o.size,
+            o.md5,
+            o.multipart_md5,
+            o.etag,
+            o.version_id,
+            o.time_created,
+            o.time_modified,
+            o.storage_tier,
+            serde_json::to_string(&o.headers)?,
+            serde_json::to_string(&o.metadata)?,
+            o.blob,
+        ],
+    )?;
+    Ok(old.filter(|b| *b != o.blob))
+}
+
+pub fn delete_object(
+    conn: &Connection,
+    ns: &str,
+    bucket: &str,
+    name: &str,
+) -> Result<(), ApiError> {
+    conn.execute(
+        "DELETE FROM os_objects WHERE namespace = ?1 AND bucket = ?2 AND name = ?3",
+        (ns, bucket, name),
+    )?;
+    Ok(())
+}
+
+/// Objects of a bucket in name order, starting at `from` (inclusive), calling `visit` until it
+/// returns `false`.
+pub fn scan_objects(
+    conn: &Connection,
+    ns: &str,
+    bucket: &str,
+    from: &str,
+    mut visit: impl FnMut(ObjectRow) -> bool,
+) -> Result<(), ApiError> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {OBJECT_COLUMNS} FROM os_objects WHERE namespace = ?1 AND bucket = ?2 AND name >= ?3 ORDER BY name"
+    ))?;
+    let mut rows = stmt.query((ns, bucket, from))?;
+    while let Some(row) = rows.next()? {
+        if !visit(object_from_row(row)?) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+// Retention rules.
+
+pub fn list_retention_rules(
+    conn: &Connection,
+    ns: &str,
+    bucket: &str,
+) -> Result<Vec<RetentionRule>, ApiError> {
+    let mut stmt = conn.prepare(
+        "SELECT doc FROM os_retention_rules WHERE namespace = ?1 AND bucket = ?2 ORDER BY display_name, id",
+    )?;
+    let v = stmt
+        .query_map((ns, bucket), |r| r.get::<_, String>(0))?
+        .map(|d| Ok(serde_json::from_str(&d?)?))
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    Ok(v)
+}
+
+pub fn get_retention_rule(
+    conn: &Connection,
+    ns: &str,
+    bucket: &str,
+    id: &str,
+) -> Result<RetentionRule, ApiError> {
+    let doc: Option<String> = conn
+        .query_row(
+            "SELECT doc FROM os_retention_rules WHERE namespace = ?1 AND bucket = ?2 AND id = ?3",
+            (ns, bucket, id),
+            |r| r.get(0),
+        )
+        .optional()?;
+    match doc {
+        Some(d) => Ok(serde_json::from_str(&d)?),
+        None => Err(ApiError::not_found("retention rule", id)),
+    }
+}
+
+pub fn save_retention_rule(
+    conn: &Connection,
+    ns: &str,
+    bucket: &str,
+    rule: &RetentionRule,
+) -> Result<(), ApiError> {
+    let clash: bool = conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM os_retention_rules WHERE namespace = ?1 AND bucket = ?2 AND display_name = ?3 AND id <> ?4)",
+        (ns, bucket, &rule.display_name, &rule.id),
+        |r| r.get(0),
+    )?;
+    if clash {
+        return Err(ApiError::conflict(
+            "Conflict",
+            format!(
+                "A retention rule named '{}' already exists in bucket '{bucket}'",
+                rule.display_name
+            ),
+        ));
+    }
+    conn.execute(
+        "INSERT OR REPLACE INTO os_retention_rules (id, namespace, bucket, display_name, doc) VALUES (?1, ?2, ?3, ?4, ?5)",
+        (&rule.id, ns, bucket, &rule.display_name, serde_json::to_string(rule)?),
+    )?;
+    Ok(())
+}
+
+pub fn delete_retention_rule(conn: &Connection, id: &str) -> Result<(), ApiError> {
+    conn.execute("DELETE FROM os_retention_rules WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+// Multipart uploads.
+
+/// One multipart upload in progress.
+#[derive(Debug, Clone)]
+pub struct UploadRow {
+    pub upload_id: String,
+    pub namespace: String,
+    pub bucket: String,
+    pub object: String,
+    pub time_created: String,
+    pub storage_tier: String,
+    pub headers: ObjectHeaders,
+    pub metadata: Tags,
+}
+
+/// One uploaded part.
+#[derive(Debug, Clone)]
+pub struct PartRow {
+    pub part_num: i64,
+    pub size: i64,
+    pub md5: String,
+    pub etag: String,
+    pub blob: String,
+}
+
+pub fn insert_upload(conn: &Connection, u: &UploadRow) -> Result<(), ApiError> {
+    conn.execute(
+        "INSERT INTO os_uploads (upload_id, namespace, bucket, object, time_created, storage_tier, headers, metadata) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+        rusqlite::params![
+            u.upload_id,
+            u.namespace,
+            u.bucket,
+            u.object,
+            u.time_created,
+            u.storage_tier,
+            serde_json::to_string(&u.headers)?,
+            serde_json::to_string(&u.metadata)?,
+        ],
+    )?;
+    Ok(())
+}
+
+fn upload_from_row(r: &Row<'_>) -> rusqlite::Result<UploadRow> {
+    let headers: String = r.get(6)?;
+    let metadata: String = r.get(7)?;
+    Ok(UploadRow {
+        upload_id: r.get(0)?,
+        namespace: r.get(1)?,
+        bucket: r.get(2)?,
+        object: r.get(3)?,
+        time_created: r.get(4)?,
+        storage_tier: r.get(5)?,
+        headers: serde_json::from_str(&headers).unwrap_or_default(),
+        metadata: serde_json::from_str(&metadata).unwrap_or_default(),
+    })
+}
+
+const UPLOAD_COLUMNS: &str =
+    "upload_id, namespace, bucket, object, time_created, storage_tier, headers, metadata";
+
+/// The upload, which must belong to this bucket and object; else 404 `UploadNotFound`.
+pub fn require_upload(
+    conn: &Connection,
+    ns: &str,
+    bucket: &str,
+    object: &str,
+    upload_id: &str,
+) -> Result<UploadRow, ApiError> {
+    let u = conn
+        .query_row(
+            &format!("SELECT {UPLOAD_COLUMNS} FROM os_uploads WHERE upload_id = ?1"),
+            [upload_id],
+            upload_from_row,
+        )
+        .optional()?;
+    match u {
+        Some(u) if u.namespace == ns && u.bucket == bucket && u.object == object => Ok(u),
+        _ => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "UploadNotFound",
+            format!(
+                "No multipart upload with id '{upload_id}' exists for object '{object}' in bucket '{bucket}'"
+            ),
+        )),
+    }
+}
+
+pub fn list_uploads(conn: &Connection, ns: &str, bucket: &str) -> Result<Vec<UploadRow>, ApiError> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {UPLOAD_COLUMNS} FROM os_uploads WHERE namespace = ?1 AND bucket = ?2 ORDER BY object, time_created, upload_id"
+    ))?;
+    let v = stmt
+        .query_map((ns, bucket), upload_from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(v)
+}
+
+/// Insert or replace a part; returns the blob of a replaced part.
+pub fn upsert_part(
+    conn: &Connection,
+    upload_id: &str,
+    p: &PartRow,
+) -> Result<Option<String>, ApiError> {
+    let old: Option<String> = conn
+        .query_row(
+            "SELECT blob FROM os_upload_parts WHERE upload_id = ?1 AND part_num = ?2",
+            (upload_id, p.part_num),
+            |r| r.get(0),
+        )
+        .optional()?;
+    conn.execute(
+        "INSERT OR REPLACE INTO os_upload_parts (upload_id, part_num, size, md5, etag, blob) VALUES (?1,?2,?3,?4,?5,?6)",
+        (upload_id, p.part_num, p.size, &p.md5, &p.etag, &p.blob),
+    )?;
+    Ok(old)
+}
+
+pub fn list_parts(conn: &Connection, upload_id: &str) -> Result<Vec<PartRow>, ApiError> {
+    let mut stmt = conn.prepare(
+        "SELECT part_num, size, md5, etag, blob FROM os_upload_parts WHERE upload_id = ?1 ORDER BY part_num",
+    )?;
+    let v = stmt
+        .query_map([upload_id], |r| {
+            Ok(PartRow {
+                part_num: r.get(0)?,
+                size: r.get(1)?,
+                md5: r.get(2)?,
+                etag: r.get(3)?,
+                blob: r.get(4)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(v)
+}
+
+/// Remove an upload and its parts; returns the part blobs to delete after commit.
+pub fn delete_upload(conn: &Connection, upload_id: &str) -> Result<Vec<String>, ApiError> {
+    let blobs = list_parts(conn, upload_id)?
+        .into_iter()
+        .map(|p| p.blob)
+        .collect();
+    conn.execute(
+        "DELETE FROM os_upload_parts WHERE upload_id = ?1",
+        [upload_id],
+    )?;
+    conn.execute("DELETE FROM os_uploads WHERE upload_id = ?1", [upload_id])?;
+    Ok(blobs)
+}
+
+// Bodies. Written to `<blob dir>/<uuid>` and fsynced *before* the row that points at them is
+// committed, so an acknowledged object always has its bytes; a crash in between only leaves an
+// unreferenced file behind.
+
+use futures::StreamExt;
+use md5::{Digest, Md5};
+use std::path::Path;
+use tokio::io::AsyncWriteExt;
+
+/// A body written to the blob dir.
+#[derive(Debug)]
+pub struct WrittenBlob {
+    pub name: String,
+    pub size: i64,
+    pub md5: [u8; 16],
+}
+
+/// Stream `body` to a new blob file, computing its size and MD5 without buffering it.
+pub async fn write_blob(dir: &Path, body: axum::body::Body) -> Result<WrittenBlob, ApiError> {
+    let name = uuid::Uuid::new_v4().to_string();
+    let path = dir.join(&name);
+    let result = async {
+        let file = tokio::fs::File::create(&path).await?;
+        let mut out = tokio::io::BufWriter::with_capacity(1 << 20, file);
+        let mut hasher = Md5::new();
+        let mut size: i64 = 0;
+        let mut stream = body.into_data_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk
+                .map_err(|e| ApiError::cannot_parse(format!("could not read request body: {e}")))?;
+            hasher.update(&chunk);
+            size += chunk.len() as i64;
+            out.write_all(&chunk).await?;
+        }
+        out.flush().await?;
+        out.into_inner().sync_all().await?;
+        Ok::<_, ApiError>(WrittenBlob {
+            name: name.clone(),
+            size,
+            md5: hasher.finalize().into(),
+        })
+    }
+    .await;
+    if result.is_err() {
+        let _ = tokio::fs::remove_file(&path).await;
+    }
+    result
+}
+
+/// Concatenate blobs into a new blob (multipart commit).
+pub async fn concat_blobs(dir: &Path, parts: &[String]) -> Result<String, ApiError> {
+    let name = uuid::Uuid::new_v4().to_string();
+    let path = dir.join(&name);
+    let result = async {
+        let mut out = tokio::fs::File::create(&path).await?;
+        for p in parts {
+            let mut input = tokio::fs::File::open(dir.join(p)).await?;
+            tokio::io::copy(&mut input, &mut out).await?;
+        }
+        out.sync_all().await?;
+        Ok::<_, ApiError>(())
+    }
+    .await;
+    if let Err(e) = result {
+        let _ = tokio::fs::remove_file(&path).await;
+        return Err(e);
+    }
+    Ok(name)
+}
+
+/// Delete blob files that no committed row refers to any more. Failures are only logged: a
+/// leftover file wastes space but loses nothing.
+pub async fn remove_blobs(dir: &Path, names: impl IntoIterator<Item = String>) {
+    for n in names {
+        if let Err(e) = tokio::fs::remove_file(dir.join(&n)).await {
+            tracing::warn!(blob = %n, error = %e, "could not remove blob");
+        }
+    }
+}
