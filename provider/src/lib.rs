@@ -1,1 +1,11 @@
-//! placeholder, replaced by the crate's owner.
+//! `terraform-provider-oci` (source `ocilab/oci`): Terraform resources for OCI Data Flow labs.
+//!
+//! # Layout
+//! - `main.rs`: calls [`tfplugin::serve`] with [`OciProvider`].
+//! - [`provider`]: the provider configuration schema (the official provider's arguments plus
+//!   our endpoint overrides) and `configure`.
+//! - `resources/`: one file per Terraform type (none yet).
+
+pub mod provider;
+
+pub use provider::{ADDRESS, OciProvider, OciProviderConfig};

@@ -1,0 +1,250 @@
+//! The `oci` provider: configuration schema and `configure`.
+//!
+//! Arguments are named as in the official provider (so existing configurations keep working),
+//! plus `endpoint` and `service_endpoints`, which point the provider at another host such as the
+//! local emulator. Resolving credentials (environment fallbacks, `~/.oci/config` profiles, key
+//! loading) belongs to the OCI client; `configure` here only type-checks and hands the
+//! configuration on.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use tfplugin::{
+    AnyResource, ConfigureRequest, Diagnostics, Provider, ProviderData, Schema, Value, validators,
+};
+
+/// The provider's source address.
+pub const ADDRESS: &str = "registry.terraform.io/ocilab/oci";
+
+/// Authentication methods the official provider accepts (compared case-insensitively).
+const AUTH_METHODS: &[&str] = &[
+    "ApiKey",
+    "InstancePrincipal",
+    "InstancePrincipalWithCerts",
+    "SecurityToken",
+    "ResourcePrincipal",
+    "OKEWorkloadIdentity",
+    "WorkloadIdentityFederation",
+];
+
+/// Services that `service_endpoints` can override.
+pub const SERVICES: &[&str] = &["dataflow", "identity", "objectstorage"];
+
+/// Configuration of the `oci` provider.
+#[derive(Serialize, Deserialize, JsonSchema, Default, Clone, PartialEq)]
+pub struct OciProviderConfig {
+    /// The OCI region, e.g. `us-ashburn-1` (falls back to `OCI_REGION` or the config file profile).
+    pub region: Value<String>,
+    /// OCID of the tenancy (API key authentication).
+    pub tenancy_ocid: Value<String>,
+    /// OCID of the user calling the API (API key authentication).
+    pub user_ocid: Value<String>,
+    /// Fingerprint of the API signing key (API key authentication).
+    pub fingerprint: Value<String>,
+    /// The API signing private key in PEM form (instead of `private_key_path`).
+    pub private_key: Value<String>,
+    /// Path to the API signing private key file (`~/` is expanded).
+    pub private_key_path: Value<String>,
+    /// Passphrase of an encrypted private key.
+    pub private_key_password: Value<String>,
+    /// Profile of the OCI config file (`OCI_CONFIG_FILE`, default `~/.oci/config`) to read; `DEFAULT` if unset.
+    pub config_file_profile: Value<String>,
+    /// Authentication method: `ApiKey` (default), `InstancePrincipal`, `InstancePrincipalWithCerts`, `SecurityToken`, `ResourcePrincipal`, `OKEWorkloadIdentity` or `WorkloadIdentityFederation`.
+    pub auth: Value<String>,
+    /// How long to keep retrying retryable API errors, in seconds; negative retries without limit.
+    pub retry_duration_seconds: Value<i64>,
+    /// Disables automatic retries of retryable API errors.
+    pub disable_auto_retries: Value<bool>,
+    /// One base URL for every OCI service, e.g. the local emulator's `http://127.0.0.1:40123`.
+    pub endpoint: Value<String>,
+    /// Base URL per service, overriding `endpoint`; keys: `dataflow`, `identity`, `objectstorage`.
+    pub service_endpoints: Value<BTreeMap<String, String>>,
+}
+
+impl std::fmt::Debug for OciProviderConfig {
+    /// Redacts the secrets: they must never reach logs or error messages.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let redact = |v: &Value<String>| {
+            if v.is_known() {
+                "<redacted>"
+            } else {
+                "<unset>"
+            }
+        };
+        f.debug_struct("OciProviderConfig")
+            .field("region", &self.region)
+            .field("tenancy_ocid", &self.tenancy_ocid)
+            .field("user_ocid", &self.user_ocid)
+            .field("fingerprint", &self.fingerprint)
+            .field("private_key", &redact(&self.private_key))
+            .field("private_key_path", &self.private_key_path)
+            .field("private_key_password", &redact(&self.private_key_password))
+            .field("config_file_profile", &self.config_file_profile)
+            .field("auth", &self.auth)
+            .field("retry_duration_seconds", &self.retry_duration_seconds)
+            .field("disable_auto_retries", &self.disable_auto_retries)
+            .field("endpoint", &self.endpoint)
+            .field("service_endpoints", &self.service_endpoints)
+            .finish()
+    }
+}
+
+/// The `oci` provider.
+#[derive(Default)]
+pub struct OciProvider;
+
+fn url_validator() -> Arc<dyn validators::Validator> {
+    validators::custom("an http:// or https:// URL", |v, path, diags| {
+        if let Some(s) = v.as_str()
+            && !(s.starts_with("http://") || s.starts_with("https://"))
+        {
+            diags.attribute_error(
+                path.clone(),
+                "Invalid Endpoint",
+                format!("Attribute {path} must be an http:// or https:// URL, got: {s:?}"),
+            );
+        }
+    })
+}
+
+fn service_endpoints_validator() -> Arc<dyn validators::Validator> {
+    validators::custom(
+        "keys dataflow, identity, objectstorage; values http(s) URLs",
+        |v, path, diags| {
+            let Some(map) = v.as_object() else { return };
+            for (service, url) in map {
+                let p = path.key(service);
+                if !SERVICES.contains(&service.as_str()) {
+                    diags.attribute_error(
+                        p.clone(),
+                        "Unknown Service",
+                        format!(
+                            "{service:?} is not a service this provider calls; use one of: {}",
+                            SERVICES.join(", ")
+                        ),
+                    );
+                }
+                url_validator().validate(url, &p, diags);
+            }
+        },
+    )
+}
+
+fn auth_validator() -> Arc<dyn validators::Validator> {
+    validators::custom(
+        "one of the official provider's auth methods (case-insensitive)",
+        |v, path, diags| {
+            if let Some(s) = v.as_str()
+                && !AUTH_METHODS.iter().any(|m| m.eq_ignore_ascii_case(s))
+            {
+                diags.attribute_error(
+                    path.clone(),
+                    "Invalid Authentication Method",
+                    format!(
+                        "Attribute {path} must be one of: {}; got: {s:?}",
+                        AUTH_METHODS.join(", ")
+                    ),
+                );
+            }
+        },
+    )
+}
+
+#[tfplugin::async_trait]
+impl Provider for OciProvider {
+    type Config = OciProviderConfig;
+
+    fn type_name(&self) -> &'static str {
+        "oci"
+    }
+
+    fn address(&self) -> String {
+        ADDRESS.to_string()
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::builder::<OciProviderConfig>()
+            .attribute("region", |a| a.optional())
+            .attribute("tenancy_ocid", |a| a.optional())
+            .attribute("user_ocid", |a| a.optional())
+            .attribute("fingerprint", |a| a.optional())
+            .attribute("private_key", |a| a.optional().sensitive())
+            .attribute("private_key_path", |a| a.optional())
+            .attribute("private_key_password", |a| a.optional().sensitive())
+            .attribute("config_file_profile", |a| a.optional())
+            .attribute("auth", |a| a.optional().validator(auth_validator()))
+            .attribute("retry_duration_seconds", |a| a.optional())
+            .attribute("disable_auto_retries", |a| a.optional())
+            .attribute("endpoint", |a| a.optional().validator(url_validator()))
+            .attribute("service_endpoints", |a| {
+                a.optional().validator(service_endpoints_validator())
+            })
+            .build()
+    }
+
+    async fn configure(
+        &self,
+        req: ConfigureRequest<OciProviderConfig>,
+        _diags: &mut Diagnostics,
+    ) -> Option<ProviderData> {
+        // Credential resolution lands with the OCI client; until then the typed configuration
+        // is what resources receive.
+        Some(Arc::new(req.config))
+    }
+
+    fn resources(&self) -> Vec<AnyResource> {
+        Vec::new()
+    }
+}
+
+/// The provider schema as JSON, for `schemas/provider.json`.
+pub fn provider_schema_json() -> serde_json::Value {
+    tfplugin::schema_json(&OciProvider.schema())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn struct_fields_match_schema() {
+        tfplugin::assert_fields_match::<OciProviderConfig>(&OciProvider.schema());
+    }
+
+    #[test]
+    fn secrets_are_sensitive_and_redacted() {
+        let s = OciProvider.schema();
+        for name in ["private_key", "private_key_password"] {
+            assert!(s.block.attribute(name).unwrap().sensitive, "{name}");
+        }
+        let c = OciProviderConfig {
+            private_key: Value::Known("-----BEGIN PRIVATE KEY-----abc".into()),
+            private_key_password: Value::Known("hunter2".into()),
+            ..Default::default()
+        };
+        let shown = format!("{c:?}");
+        assert!(
+            !shown.contains("abc") && !shown.contains("hunter2"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn schema_json_has_descriptions_and_types() {
+        let j = provider_schema_json();
+        let attrs = &j["block"]["attributes"];
+        assert_eq!(attrs["retry_duration_seconds"]["type"], "number");
+        assert_eq!(
+            attrs["service_endpoints"]["type"],
+            serde_json::json!(["map", "string"])
+        );
+        assert!(
+            attrs["endpoint"]["description"]
+                .as_str()
+                .unwrap()
+                .contains("emulator")
+        );
+    }
+}

@@ -1,0 +1,732 @@
+//! The typed traits provider authors implement — [`Resource`], [`DataSource`], [`Provider`] —
+//! their request types, and the type-erased twins the server dispatches to.
+//!
+//! Contract for every method (style.md §7.2): inputs come in a named request struct, problems go
+//! into `diags`, and a method that produces state returns `Option<State>`: `None` means an error
+//! was recorded (or, for [`Resource::read`] with no error, that the remote object is gone);
+//! `Some` is returned whenever the remote object exists, even if errors were also reported, so
+//! Terraform keeps tracking it.
+
+use std::any::Any;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+pub use tokio_util::sync::CancellationToken;
+
+use crate::cty::Val;
+use crate::diagnostics::{AttributePath, Diagnostics};
+use crate::schema::Schema;
+use crate::value::{from_val, to_val};
+
+/// What [`Provider::configure`] returns and every resource and data source call receives
+/// (downcast to the resource's `ProviderData` type), e.g. an API client.
+pub type ProviderData = Arc<dyn Any + Send + Sync>;
+
+/// A resource instance's private state: opaque bytes Terraform stores next to the state and hands
+/// back on the next call (e.g. an ETag). Cloning shares the same bytes: what a method stores here
+/// is what the framework returns to Terraform.
+#[derive(Clone, Default, Debug)]
+pub struct Private(Arc<Mutex<Vec<u8>>>);
+
+impl Private {
+    pub(crate) fn from_bytes(b: Vec<u8>) -> Self {
+        Self(Arc::new(Mutex::new(b)))
+    }
+
+    /// The stored bytes (empty when nothing was stored).
+    pub fn get(&self) -> Vec<u8> {
+        self.0.lock().map(|b| b.clone()).unwrap_or_default()
+    }
+
+    /// Replaces the stored bytes.
+    pub fn set(&self, bytes: Vec<u8>) {
+        if let Ok(mut b) = self.0.lock() {
+            *b = bytes;
+        }
+    }
+
+    /// The stored bytes parsed as JSON, if present and valid.
+    pub fn get_json<T: DeserializeOwned>(&self) -> Option<T> {
+        let b = self.get();
+        if b.is_empty() {
+            None
+        } else {
+            serde_json::from_slice(&b).ok()
+        }
+    }
+
+    /// Stores `value` as JSON.
+    pub fn set_json<T: Serialize>(&self, value: &T) {
+        if let Ok(b) = serde_json::to_vec(value) {
+            self.set(b);
+        }
+    }
+}
+
+/// Input of `validate`: the configuration, which may contain unknowns (values that depend on
+/// other resources) and nulls. Runs before the provider is configured.
+#[derive(Debug, Clone)]
+pub struct ValidateRequest<S> {
+    /// The configuration.
+    pub config: S,
+}
+
+/// Input and output of [`Resource::modify_plan`], run after the framework's own planning steps
+/// (defaults, computed unknowns, attribute plan modifiers). Also runs on destroy (`planned` is
+/// `None`), so it can warn.
+#[derive(Debug)]
+pub struct ModifyPlan<S, P> {
+    /// State before this plan; `None` on create (and on the create half of a replace).
+    pub prior: Option<S>,
+    /// The configuration; `None` on destroy.
+    pub config: Option<S>,
+    /// The planned state so far; change it to plan other values. `None` on destroy.
+    pub planned: Option<S>,
+    /// Attribute paths whose change forces replacement; add to it. Sorted and de-duplicated by
+    /// the framework afterwards.
+    pub requires_replace: Vec<AttributePath>,
+    /// Private state (prior private in, planned private out).
+    pub private: Private,
+    /// The configured provider's data.
+    pub provider: Arc<P>,
+    /// Cancelled when Terraform asks the provider to stop.
+    pub cancel: CancellationToken,
+}
+
+/// Input of [`Resource::create`].
+#[derive(Debug)]
+pub struct CreateRequest<S, P> {
+    /// The planned state: every known value here must come back unchanged; unknowns must be
+    /// filled in. The framework reports a provider bug otherwise.
+    pub planned: S,
+    /// The configuration (write-only attributes are only here).
+    pub config: S,
+    /// Private state: planned private in; what is stored here is saved.
+    pub private: Private,
+    /// The configured provider's data.
+    pub provider: Arc<P>,
+    /// Cancelled when Terraform asks the provider to stop.
+    pub cancel: CancellationToken,
+}
+
+/// Input of [`Resource::read`].
+#[derive(Debug)]
+pub struct ReadRequest<S, P> {
+    /// The state Terraform has.
+    pub current: S,
+    /// Private state; returned unchanged unless replaced.
+    pub private: Private,
+    /// The configured provider's data.
+    pub provider: Arc<P>,
+    /// Cancelled when Terraform asks the provider to stop.
+    pub cancel: CancellationToken,
+}
+
+/// Input of [`Resource::update`].
+#[derive(Debug)]
+pub struct UpdateRequest<S, P> {
+    /// The state before the update.
+    pub prior: S,
+    /// The planned state (same rules as for create).
+    pub planned: S,
+    /// The configuration.
+    pub config: S,
+    /// Private state: planned private in; what is stored here is saved.
+    pub private: Private,
+    /// The configured provider's data.
+    pub provider: Arc<P>,
+    /// Cancelled when Terraform asks the provider to stop.
+    pub cancel: CancellationToken,
+}
+
+/// Input of [`Resource::delete`].
+#[derive(Debug)]
+pub struct DeleteRequest<S, P> {
+    /// The state to delete.
+    pub prior: S,
+    /// Private state.
+    pub private: Private,
+    /// The configured provider's data.
+    pub provider: Arc<P>,
+    /// Cancelled when Terraform asks the provider to stop.
+    pub cancel: CancellationToken,
+}
+
+/// Input of [`Resource::import`].
+#[derive(Debug)]
+pub struct ImportRequest<P> {
+    /// The id the user gave (`terraform import ADDR ID` or an `import {}` block).
+    pub id: String,
+    /// Private state to store with the imported object.
+    pub private: Private,
+    /// The configured provider's data.
+    pub provider: Arc<P>,
+    /// Cancelled when Terraform asks the provider to stop.
+    pub cancel: CancellationToken,
+}
+
+/// Input of [`Resource::upgrade`]: stored state written by an older schema version.
+#[derive(Debug, Clone)]
+pub struct UpgradeRequest {
+    /// The schema version that wrote the state.
+    pub version: i64,
+    /// The stored attributes, as JSON, in that version's shape.
+    pub raw: serde_json::Value,
+}
+
+/// Input of [`DataSource::read`].
+#[derive(Debug)]
+pub struct ReadDataRequest<S, P> {
+    /// The configuration (wholly known: Terraform defers reads with unknown config to apply).
+    pub config: S,
+    /// The configured provider's data.
+    pub provider: Arc<P>,
+    /// Cancelled when Terraform asks the provider to stop.
+    pub cancel: CancellationToken,
+}
+
+/// Input of [`Provider::configure`].
+#[derive(Debug)]
+pub struct ConfigureRequest<C> {
+    /// The provider configuration (all null when the configuration has no `provider` block).
+    pub config: C,
+    /// The Terraform version, e.g. "1.11.4".
+    pub terraform_version: String,
+    /// Cancelled when Terraform asks the provider to stop.
+    pub cancel: CancellationToken,
+}
+
+/// A managed resource type, typed by its state struct.
+///
+/// Implement it with `#[tfplugin::async_trait]` and register it with [`AnyResource::new`].
+#[async_trait]
+pub trait Resource: Send + Sync + 'static {
+    /// The state struct: one field per attribute ([`crate::Value`]) or nested block.
+    type State: Serialize + DeserializeOwned + Send + Sync + 'static;
+    /// The type [`Provider::configure`] put in its [`ProviderData`].
+    type ProviderData: Send + Sync + 'static;
+
+    /// The full Terraform type name, e.g. `"oci_objectstorage_bucket"`.
+    fn type_name(&self) -> &'static str;
+
+    /// The schema; see [`Schema::builder`].
+    fn schema(&self) -> Schema;
+
+    /// Checks configuration beyond the schema's validators (cross-attribute rules). Values may be
+    /// unknown; check only known ones.
+    async fn validate(&self, _req: ValidateRequest<Self::State>, _diags: &mut Diagnostics) {}
+
+    /// Adjusts the plan after the framework's steps: normalisation (keep the prior value when
+    /// the configured one is semantically equal), extra replacement paths, warnings.
+    async fn modify_plan(
+        &self,
+        _req: &mut ModifyPlan<Self::State, Self::ProviderData>,
+        _diags: &mut Diagnostics,
+    ) {
+    }
+
+    /// Creates the remote object. Returns the new state (every value known), or `None` on error
+    /// when nothing was created.
+    async fn create(
+        &self,
+        req: CreateRequest<Self::State, Self::ProviderData>,
+        diags: &mut Diagnostics,
+    ) -> Option<Self::State>;
+
+    /// Reads the remote object. `None` without an error means it no longer exists: Terraform
+    /// drops it from state and plans to create it again.
+    async fn read(
+        &self,
+        req: ReadRequest<Self::State, Self::ProviderData>,
+        diags: &mut Diagnostics,
+    ) -> Option<Self::State>;
+
+    /// Updates the remote object in place. Returns the new state; on a failed update return the
+    /// best-known current object with the error.
+    async fn update(
+        &self,
+        req: UpdateRequest<Self::State, Self::ProviderData>,
+        diags: &mut Diagnostics,
+    ) -> Option<Self::State>;
+
+    /// Deletes the remote object (already gone is success).
+    async fn delete(
+        &self,
+        req: DeleteRequest<Self::State, Self::ProviderData>,
+        diags: &mut Diagnostics,
+    );
+
+    /// Turns an import id into a partial state (at least enough for `read`; unset values null).
+    /// The default refuses import.
+    async fn import(
+        &self,
+        _req: ImportRequest<Self::ProviderData>,
+        diags: &mut Diagnostics,
+    ) -> Option<Self::State> {
+        diags.error(
+            "Resource Import Not Implemented",
+            format!(
+                "The resource type {} does not support import.",
+                self.type_name()
+            ),
+        );
+        None
+    }
+
+    /// Converts state stored by an older schema version. Same-version state never reaches this
+    /// method (the framework re-encodes it, dropping removed attributes and nulling new ones).
+    /// The default refuses.
+    async fn upgrade(&self, req: UpgradeRequest, diags: &mut Diagnostics) -> Option<Self::State> {
+        diags.error(
+            "Unable to Upgrade Resource State",
+            format!(
+                "The resource type {} has no upgrade from schema version {}.",
+                self.type_name(),
+                req.version
+            ),
+        );
+        None
+    }
+}
+
+/// A data source type, typed by its state struct.
+#[async_trait]
+pub trait DataSource: Send + Sync + 'static {
+    /// The state struct (configuration arguments plus computed results).
+    type State: Serialize + DeserializeOwned + Send + Sync + 'static;
+    /// The type [`Provider::configure`] put in its [`ProviderData`].
+    type ProviderData: Send + Sync + 'static;
+
+    /// The full Terraform type name.
+    fn type_name(&self) -> &'static str;
+
+    /// The schema.
+    fn schema(&self) -> Schema;
+
+    /// Checks configuration beyond the schema's validators.
+    async fn validate(&self, _req: ValidateRequest<Self::State>, _diags: &mut Diagnostics) {}
+
+    /// Reads the data; every value of the result must be known.
+    async fn read(
+        &self,
+        req: ReadDataRequest<Self::State, Self::ProviderData>,
+        diags: &mut Diagnostics,
+    ) -> Option<Self::State>;
+}
+
+/// The provider: its configuration and the resource and data source types it serves.
+#[async_trait]
+pub trait Provider: Send + Sync + 'static {
+    /// The provider configuration struct.
+    type Config: Serialize + DeserializeOwned + Send + 'static;
+
+    /// The provider type name, e.g. `"oci"`.
+    fn type_name(&self) -> &'static str;
+
+    /// The source address, e.g. `"registry.terraform.io/ocilab/oci"` (used in debug mode's
+    /// `TF_REATTACH_PROVIDERS`).
+    fn address(&self) -> String;
+
+    /// The provider configuration schema.
+    fn schema(&self) -> Schema;
+
+    /// Checks configuration beyond the schema's validators (values may be unknown).
+    async fn validate(&self, _req: ValidateRequest<Self::Config>, _diags: &mut Diagnostics) {}
+
+    /// Configures the provider; the returned data reaches every resource and data source call.
+    async fn configure(
+        &self,
+        req: ConfigureRequest<Self::Config>,
+        diags: &mut Diagnostics,
+    ) -> Option<ProviderData>;
+
+    /// The resource types served.
+    fn resources(&self) -> Vec<AnyResource>;
+
+    /// The data source types served.
+    fn data_sources(&self) -> Vec<AnyDataSource> {
+        Vec::new()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Type-erased twins: the server works on value trees; the blanket impls decode, call the typed
+// method and encode, so resource code never sees the wire.
+
+/// Per-call context the server passes to type-erased calls.
+#[derive(Clone)]
+pub(crate) struct Ctx {
+    pub provider: Option<ProviderData>,
+    pub cancel: CancellationToken,
+    pub private: Private,
+}
+
+/// The raw form of a planning call.
+pub(crate) struct RawPlan {
+    pub prior: Val,
+    pub config: Val,
+    pub planned: Val,
+    pub requires_replace: Vec<AttributePath>,
+}
+
+#[async_trait]
+pub(crate) trait DynResource: Send + Sync {
+    fn type_name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+    async fn validate(&self, config: &Val, diags: &mut Diagnostics);
+    async fn modify_plan(&self, ctx: &Ctx, plan: &mut RawPlan, diags: &mut Diagnostics);
+    async fn create(
+        &self,
+        ctx: &Ctx,
+        planned: &Val,
+        config: &Val,
+        diags: &mut Diagnostics,
+    ) -> Option<Val>;
+    async fn read(&self, ctx: &Ctx, current: &Val, diags: &mut Diagnostics) -> Option<Val>;
+    async fn update(
+        &self,
+        ctx: &Ctx,
+        prior: &Val,
+        planned: &Val,
+        config: &Val,
+        diags: &mut Diagnostics,
+    ) -> Option<Val>;
+    async fn delete(&self, ctx: &Ctx, prior: &Val, diags: &mut Diagnostics);
+    async fn import(&self, ctx: &Ctx, id: &str, diags: &mut Diagnostics) -> Option<Val>;
+    async fn upgrade(
+        &self,
+        version: i64,
+        raw: serde_json::Value,
+        diags: &mut Diagnostics,
+    ) -> Option<Val>;
+}
+
+/// A registered resource type (wraps any [`Resource`]).
+pub struct AnyResource(pub(crate) Box<dyn DynResource>);
+
+impl AnyResource {
+    /// Wraps a resource for [`Provider::resources`].
+    pub fn new<R: Resource>(r: R) -> Self {
+        Self(Box::new(r))
+    }
+
+    /// Its Terraform type name.
+    pub fn type_name(&self) -> &'static str {
+        self.0.type_name()
+    }
+
+    /// Its schema.
+    pub fn schema(&self) -> Schema {
+        self.0.schema()
+    }
+}
+
+#[async_trait]
+pub(crate) trait DynDataSource: Send + Sync {
+    fn type_name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+    async fn validate(&self, config: &Val, diags: &mut Diagnostics);
+    async fn read(&self, ctx: &Ctx, config: &Val, diags: &mut Diagnostics) -> Option<Val>;
+}
+
+/// A registered data source type (wraps any [`DataSource`]).
+pub struct AnyDataSource(pub(crate) Box<dyn DynDataSource>);
+
+impl AnyDataSource {
+    /// Wraps a data source for [`Provider::data_sources`].
+    pub fn new<D: DataSource>(d: D) -> Self {
+        Self(Box::new(d))
+    }
+
+    /// Its Terraform type name.
+    pub fn type_name(&self) -> &'static str {
+        self.0.type_name()
+    }
+
+    /// Its schema.
+    pub fn schema(&self) -> Schema {
+        self.0.schema()
+    }
+}
+
+#[async_trait]
+pub(crate) trait DynProvider: Send + Sync {
+    fn schema(&self) -> Schema;
+    async fn validate(&self, config: &Val, diags: &mut Diagnostics);
+    async fn configure(
+        &self,
+        config: &Val,
+        terraform_version: String,
+        cancel: CancellationToken,
+        diags: &mut Diagnostics,
+    ) -> Option<ProviderData>;
+    fn resources(&self) -> Vec<AnyResource>;
+    fn data_sources(&self) -> Vec<AnyDataSource>;
+}
+
+fn decode<T: DeserializeOwned>(v: &Val, what: &str, diags: &mut Diagnostics) -> Option<T> {
+    match from_val(v) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            diags.provider_bug(
+                "Value Conversion Error",
+                format!("The {what} could not be converted to the provider's type: {e}"),
+            );
+            None
+        }
+    }
+}
+
+fn encode<T: Serialize>(t: &T, what: &str, diags: &mut Diagnostics) -> Option<Val> {
+    match to_val(t) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            diags.provider_bug(
+                "Value Conversion Error",
+                format!("The {what} could not be encoded: {e}"),
+            );
+            None
+        }
+    }
+}
+
+fn decode_opt<T: DeserializeOwned>(
+    v: &Val,
+    what: &str,
+    diags: &mut Diagnostics,
+) -> Option<Option<T>> {
+    if *v == Val::Null {
+        Some(None)
+    } else {
+        decode(v, what, diags).map(Some)
+    }
+}
+
+fn provider_data<P: Send + Sync + 'static>(ctx: &Ctx, diags: &mut Diagnostics) -> Option<Arc<P>> {
+    let Some(data) = ctx.provider.clone() else {
+        diags.error(
+            "Provider Not Configured",
+            "This operation needs the configured provider, but ConfigureProvider has not \
+             completed successfully in this provider process.",
+        );
+        return None;
+    };
+    match data.downcast::<P>() {
+        Ok(p) => Some(p),
+        Err(_) => {
+            diags.provider_bug(
+                "Unexpected Provider Data Type",
+                format!(
+                    "Expected provider data of type {}.",
+                    std::any::type_name::<P>()
+                ),
+            );
+            None
+        }
+    }
+}
+
+#[async_trait]
+impl<R: Resource> DynResource for R {
+    fn type_name(&self) -> &'static str {
+        Resource::type_name(self)
+    }
+    fn schema(&self) -> Schema {
+        Resource::schema(self)
+    }
+    async fn validate(&self, config: &Val, diags: &mut Diagnostics) {
+        if let Some(config) = decode(config, "configuration", diags) {
+            Resource::validate(self, ValidateRequest { config }, diags).await;
+        }
+    }
+    async fn modify_plan(&self, ctx: &Ctx, plan: &mut RawPlan, diags: &mut Diagnostics) {
+        let Some(provider) = provider_data::<R::ProviderData>(ctx, diags) else {
+            return;
+        };
+        let (Some(prior), Some(config), Some(planned)) = (
+            decode_opt(&plan.prior, "prior state", diags),
+            decode_opt(&plan.config, "configuration", diags),
+            decode_opt(&plan.planned, "planned state", diags),
+        ) else {
+            return;
+        };
+        let mut req = ModifyPlan {
+            prior,
+            config,
+            planned,
+            requires_replace: std::mem::take(&mut plan.requires_replace),
+            private: ctx.private.clone(),
+            provider,
+            cancel: ctx.cancel.clone(),
+        };
+        Resource::modify_plan(self, &mut req, diags).await;
+        plan.requires_replace = req.requires_replace;
+        match &req.planned {
+            Some(p) => {
+                if let Some(v) = encode(p, "planned state", diags) {
+                    plan.planned = v;
+                }
+            }
+            None => plan.planned = Val::Null,
+        }
+    }
+    async fn create(
+        &self,
+        ctx: &Ctx,
+        planned: &Val,
+        config: &Val,
+        diags: &mut Diagnostics,
+    ) -> Option<Val> {
+        let provider = provider_data::<R::ProviderData>(ctx, diags)?;
+        let planned = decode(planned, "planned state", diags)?;
+        let config = decode(config, "configuration", diags)?;
+        let req = CreateRequest {
+            planned,
+            config,
+            private: ctx.private.clone(),
+            provider,
+            cancel: ctx.cancel.clone(),
+        };
+        let out = Resource::create(self, req, diags).await?;
+        encode(&out, "new state", diags)
+    }
+    async fn read(&self, ctx: &Ctx, current: &Val, diags: &mut Diagnostics) -> Option<Val> {
+        let provider = provider_data::<R::ProviderData>(ctx, diags)?;
+        let current = decode(current, "current state", diags)?;
+        let req = ReadRequest {
+            current,
+            private: ctx.private.clone(),
+            provider,
+            cancel: ctx.cancel.clone(),
+        };
+        let out = Resource::read(self, req, diags).await?;
+        encode(&out, "read state", diags)
+    }
+    async fn update(
+        &self,
+        ctx: &Ctx,
+        prior: &Val,
+        planned: &Val,
+        config: &Val,
+        diags: &mut Diagnostics,
+    ) -> Option<Val> {
+        let provider = provider_data::<R::ProviderData>(ctx, diags)?;
+        let prior = decode(prior, "prior state", diags)?;
+        let planned = decode(planned, "planned state", diags)?;
+        let config = decode(config, "configuration", diags)?;
+        let req = UpdateRequest {
+            prior,
+            planned,
+            config,
+            private: ctx.private.clone(),
+            provider,
+            cancel: ctx.cancel.clone(),
+        };
+        let out = Resource::update(self, req, diags).await?;
+        encode(&out, "new state", diags)
+    }
+    async fn delete(&self, ctx: &Ctx, prior: &Val, diags: &mut Diagnostics) {
+        let Some(provider) = provider_data::<R::ProviderData>(ctx, diags) else {
+            return;
+        };
+        let Some(prior) = decode(prior, "prior state", diags) else {
+            return;
+        };
+        let req = DeleteRequest {
+            prior,
+            private: ctx.private.clone(),
+            provider,
+            cancel: ctx.cancel.clone(),
+        };
+        Resource::delete(self, req, diags).await;
+    }
+    async fn import(&self, ctx: &Ctx, id: &str, diags: &mut Diagnostics) -> Option<Val> {
+        let provider = provider_data::<R::ProviderData>(ctx, diags)?;
+        let req = ImportRequest {
+            id: id.to_string(),
+            private: ctx.private.clone(),
+            provider,
+            cancel: ctx.cancel.clone(),
+        };
+        let out = Resource::import(self, req, diags).await?;
+        encode(&out, "imported state", diags)
+    }
+    async fn upgrade(
+        &self,
+        version: i64,
+        raw: serde_json::Value,
+        diags: &mut Diagnostics,
+    ) -> Option<Val> {
+        let out = Resource::upgrade(self, UpgradeRequest { version, raw }, diags).await?;
+        encode(&out, "upgraded state", diags)
+    }
+}
+
+#[async_trait]
+impl<D: DataSource> DynDataSource for D {
+    fn type_name(&self) -> &'static str {
+        DataSource::type_name(self)
+    }
+    fn schema(&self) -> Schema {
+        DataSource::schema(self)
+    }
+    async fn validate(&self, config: &Val, diags: &mut Diagnostics) {
+        if let Some(config) = decode(config, "configuration", diags) {
+            DataSource::validate(self, ValidateRequest { config }, diags).await;
+        }
+    }
+    async fn read(&self, ctx: &Ctx, config: &Val, diags: &mut Diagnostics) -> Option<Val> {
+        let provider = provider_data::<D::ProviderData>(ctx, diags)?;
+        let config = decode(config, "configuration", diags)?;
+        let out = DataSource::read(
+            self,
+            ReadDataRequest {
+                config,
+                provider,
+                cancel: ctx.cancel.clone(),
+            },
+            diags,
+        )
+        .await?;
+        encode(&out, "data source state", diags)
+    }
+}
+
+#[async_trait]
+impl<P: Provider> DynProvider for P {
+    fn schema(&self) -> Schema {
+        Provider::schema(self)
+    }
+    async fn validate(&self, config: &Val, diags: &mut Diagnostics) {
+        if let Some(config) = decode(config, "provider configuration", diags) {
+            Provider::validate(self, ValidateRequest { config }, diags).await;
+        }
+    }
+    async fn configure(
+        &self,
+        config: &Val,
+        terraform_version: String,
+        cancel: CancellationToken,
+        diags: &mut Diagnostics,
+    ) -> Option<ProviderData> {
+        let config = decode(config, "provider configuration", diags)?;
+        Provider::configure(
+            self,
+            ConfigureRequest {
+                config,
+                terraform_version,
+                cancel,
+            },
+            diags,
+        )
+        .await
+    }
+    fn resources(&self) -> Vec<AnyResource> {
+        Provider::resources(self)
+    }
+    fn data_sources(&self) -> Vec<AnyDataSource> {
+        Provider::data_sources(self)
+    }
+}

@@ -1,0 +1,690 @@
+//! The framework logic per RPC, on value trees: validation, the plan pipeline, the apply
+//! consistency guard, read/import/upgrade rules. No protobuf here (see `grpc.rs`).
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+use crate::cty::{self, JsonMode, Type, Val};
+use crate::diagnostics::{AttributePath, Diagnostics};
+use crate::resource::CancellationToken;
+use crate::resource::{
+    AnyDataSource, AnyResource, Ctx, DynProvider, Private, ProviderData, RawPlan,
+};
+use crate::schema::{Block, Nesting, Schema, walk_attributes};
+
+/// A resource type with its schema built once.
+pub(crate) struct ResourceEntry {
+    pub resource: AnyResource,
+    pub schema: Schema,
+    pub ty: Type,
+}
+
+/// A data source type with its schema built once.
+pub(crate) struct DataSourceEntry {
+    pub data_source: AnyDataSource,
+    pub schema: Schema,
+    pub ty: Type,
+}
+
+/// Everything one provider process serves.
+pub(crate) struct Framework {
+    pub provider: Box<dyn DynProvider>,
+    pub provider_schema: Schema,
+    pub provider_ty: Type,
+    pub resources: BTreeMap<String, ResourceEntry>,
+    pub data_sources: BTreeMap<String, DataSourceEntry>,
+    pub provider_data: RwLock<Option<ProviderData>>,
+    /// Cancelled by StopProvider; handed to every resource call.
+    pub cancel: CancellationToken,
+}
+
+/// Result of planning one resource change.
+pub(crate) struct PlanOutcome {
+    pub planned: Val,
+    pub requires_replace: Vec<AttributePath>,
+    pub private: Vec<u8>,
+}
+
+impl Framework {
+    /// Builds every schema once; a schema mistake is reported here, before Terraform connects.
+    pub fn new(provider: Box<dyn DynProvider>) -> Arc<Self> {
+        let provider_schema = provider.schema();
+        let provider_ty = provider_schema.value_type();
+        let resources = provider
+            .resources()
+            .into_iter()
+            .map(|r| {
+                let schema = r.schema();
+                let ty = schema.value_type();
+                (
+                    r.type_name().to_string(),
+                    ResourceEntry {
+                        resource: r,
+                        schema,
+                        ty,
+                    },
+                )
+            })
+            .collect();
+        let data_sources = provider
+            .data_sources()
+            .into_iter()
+            .map(|d| {
+                let schema = d.schema();
+                let ty = schema.value_type();
+                (
+                    d.type_name().to_string(),
+                    DataSourceEntry {
+                        data_source: d,
+                        schema,
+                        ty,
+                    },
+                )
+            })
+            .collect();
+        Arc::new(Framework {
+            provider,
+            provider_schema,
+            provider_ty,
+            resources,
+            data_sources,
+            provider_data: RwLock::new(None),
+            cancel: CancellationToken::new(),
+        })
+    }
+
+    pub fn resource(&self, type_name: &str, diags: &mut Diagnostics) -> Option<&ResourceEntry> {
+        let r = self.resources.get(type_name);
+        if r.is_none() {
+            diags.error(
+                "Unknown Resource Type",
+                format!("This provider does not serve the resource type {type_name:?}."),
+            );
+        }
+        r
+    }
+
+    pub fn data_source(
+        &self,
+        type_name: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<&DataSourceEntry> {
+        let d = self.data_sources.get(type_name);
+        if d.is_none() {
+            diags.error(
+                "Unknown Data Source Type",
+                format!("This provider does not serve the data source type {type_name:?}."),
+            );
+        }
+        d
+    }
+
+    fn ctx(&self, private: Private) -> Ctx {
+        Ctx {
+            provider: self.provider_data.read().ok().and_then(|g| g.clone()),
+            cancel: self.cancel.clone(),
+            private,
+        }
+    }
+
+    // -- provider ------------------------------------------------------------------------------
+
+    pub async fn validate_provider(&self, config: &Val, diags: &mut Diagnostics) {
+        let config = null_object(config, &self.provider_ty);
+        run_validators(&self.provider_schema.block, &config, diags);
+        if !diags.has_errors() {
+            self.provider.validate(&config, diags).await;
+        }
+    }
+
+    pub async fn configure(
+        &self,
+        config: &Val,
+        terraform_version: String,
+        diags: &mut Diagnostics,
+    ) {
+        let config = null_object(config, &self.provider_ty);
+        let data = self
+            .provider
+            .configure(&config, terraform_version, self.cancel.clone(), diags)
+            .await;
+        if let (Some(data), Ok(mut slot)) = (data, self.provider_data.write()) {
+            *slot = Some(data);
+        }
+    }
+
+    // -- resources -----------------------------------------------------------------------------
+
+    pub async fn validate_resource(&self, type_name: &str, config: &Val, diags: &mut Diagnostics) {
+        let Some(r) = self.resource(type_name, diags) else {
+            return;
+        };
+        run_validators(&r.schema.block, config, diags);
+        if !diags.has_errors() {
+            r.resource.0.validate(config, diags).await;
+        }
+    }
+
+    /// The plan pipeline (DESIGN.md): defaults → write-only null → computed unknown (create,
+    /// replace, or any change) → attribute plan modifiers → resource hook → sorted, de-duplicated
+    /// requires_replace.
+    pub async fn plan(
+        &self,
+        type_name: &str,
+        prior: &Val,
+        proposed: &Val,
+        config: &Val,
+        prior_private: Vec<u8>,
+        diags: &mut Diagnostics,
+    ) -> Option<PlanOutcome> {
+        let r = self.resource(type_name, diags)?;
+        let block = &r.schema.block;
+        let private = Private::from_bytes(prior_private);
+        let ctx = self.ctx(private.clone());
+
+        if *proposed == Val::Null {
+            // Destroy (plan_destroy): the hook may warn, the plan stays null.
+            let mut raw = RawPlan {
+                prior: prior.clone(),
+                config: Val::Null,
+                planned: Val::Null,
+                requires_replace: vec![],
+            };
+            r.resource.0.modify_plan(&ctx, &mut raw, diags).await;
+            return Some(PlanOutcome {
+                planned: Val::Null,
+                requires_replace: vec![],
+                private: private.get(),
+            });
+        }
+
+        let mut planned = proposed.clone();
+        apply_defaults(block, &mut planned, config);
+        null_write_only(block, &mut planned);
+        let creating = *prior == Val::Null;
+        if creating || planned != *prior {
+            mark_computed_unknown(block, &mut planned, config);
+        }
+        let mut requires_replace = Vec::new();
+        if !creating {
+            use_state_for_unknown(block, &mut planned, prior, config);
+            collect_requires_replace(
+                block,
+                prior,
+                &planned,
+                &AttributePath::root(),
+                &mut requires_replace,
+            );
+        }
+
+        let mut raw = RawPlan {
+            prior: prior.clone(),
+            config: config.clone(),
+            planned,
+            requires_replace,
+        };
+        r.resource.0.modify_plan(&ctx, &mut raw, diags).await;
+        let mut planned = raw.planned;
+        normalize_blocks(block, &mut planned);
+        let mut requires_replace = if creating {
+            Vec::new()
+        } else {
+            raw.requires_replace
+        };
+        requires_replace.sort();
+        requires_replace.dedup();
+        Some(PlanOutcome {
+            planned,
+            requires_replace,
+            private: private.get(),
+        })
+    }
+
+    /// Apply: create (prior null), delete (planned null) or update; then the consistency guard.
+    pub async fn apply(
+        &self,
+        type_name: &str,
+        prior: &Val,
+        planned: &Val,
+        config: &Val,
+        planned_private: Vec<u8>,
+        diags: &mut Diagnostics,
+    ) -> (Val, Vec<u8>) {
+        let Some(r) = self.resource(type_name, diags) else {
+            return (prior.clone(), planned_private);
+        };
+        let private = Private::from_bytes(planned_private);
+        let ctx = self.ctx(private.clone());
+        let res = &r.resource.0;
+
+        if *planned == Val::Null {
+            res.delete(&ctx, prior, diags).await;
+            // On a failed delete Terraform keeps the object: hand the prior state back.
+            let out = if diags.has_errors() {
+                prior.clone()
+            } else {
+                Val::Null
+            };
+            return (out, private.get());
+        }
+        let result = if *prior == Val::Null {
+            res.create(&ctx, planned, config, diags).await
+        } else {
+            res.update(&ctx, prior, planned, config, diags).await
+        };
+        let Some(mut new_state) = result else {
+            if !diags.has_errors() {
+                diags.provider_bug(
+                    "Missing Resource State After Apply",
+                    format!("The {type_name} create or update returned no state and no error."),
+                );
+            }
+            // Null after a failed create keeps nothing; after a failed update keep the prior.
+            return (prior.clone(), private.get());
+        };
+        null_write_only(&r.schema.block, &mut new_state);
+        normalize_blocks(&r.schema.block, &mut new_state);
+        let mut problems = Vec::new();
+        check_consistent(planned, &new_state, &AttributePath::root(), &mut problems);
+        for (path, what) in problems {
+            diags.provider_bug(
+                "Provider Produced Inconsistent Result After Apply",
+                format!("{type_name}: the planned value of {path} {what}."),
+            );
+        }
+        require_known(&mut new_state, type_name, "apply", diags);
+        (new_state, private.get())
+    }
+
+    pub async fn read(
+        &self,
+        type_name: &str,
+        current: &Val,
+        private: Vec<u8>,
+        diags: &mut Diagnostics,
+    ) -> (Val, Vec<u8>) {
+        let Some(r) = self.resource(type_name, diags) else {
+            return (current.clone(), private);
+        };
+        let private = Private::from_bytes(private);
+        let ctx = self.ctx(private.clone());
+        match r.resource.0.read(&ctx, current, diags).await {
+            Some(mut v) => {
+                null_write_only(&r.schema.block, &mut v);
+                normalize_blocks(&r.schema.block, &mut v);
+                require_known(&mut v, type_name, "read", diags);
+                (v, private.get())
+            }
+            // With errors Terraform ignores the state; keep what it had.
+            None if diags.has_errors() => (current.clone(), private.get()),
+            None => (Val::Null, private.get()),
+        }
+    }
+
+    pub async fn import(
+        &self,
+        type_name: &str,
+        id: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<(Val, Vec<u8>)> {
+        let r = self.resource(type_name, diags)?;
+        let private = Private::default();
+        let ctx = self.ctx(private.clone());
+        let mut v = r.resource.0.import(&ctx, id, diags).await?;
+        null_write_only(&r.schema.block, &mut v);
+        normalize_blocks(&r.schema.block, &mut v);
+        require_known(&mut v, type_name, "import", diags);
+        Some((v, private.get()))
+    }
+
+    /// UpgradeResourceState: same version → re-encode in the current schema (removed attributes
+    /// dropped, new ones null); older → the resource's hook; newer → error.
+    pub async fn upgrade(
+        &self,
+        type_name: &str,
+        version: i64,
+        raw_json: &[u8],
+        has_flatmap: bool,
+        diags: &mut Diagnostics,
+    ) -> Option<Val> {
+        let r = self.resource(type_name, diags)?;
+        if raw_json.is_empty() && has_flatmap {
+            diags.error(
+                "Unsupported State Format",
+                "This state was written by Terraform 0.11 or older (flatmap format), which this \
+                 provider cannot read. Re-import the resource.",
+            );
+            return None;
+        }
+        let current = r.schema.version;
+        let mut v = if version == current {
+            match cty::decode_json(raw_json, &r.ty, JsonMode::DropUnknownAttributes) {
+                Ok(v) => v,
+                Err(e) => {
+                    diags.error("Unable to Read Stored State", format!("{type_name}: {e}"));
+                    return None;
+                }
+            }
+        } else if version > current {
+            diags.error(
+                "Resource State From a Newer Provider",
+                format!(
+                    "{type_name} state has schema version {version}, but this provider only knows \
+                     versions up to {current}. Use the newer provider version that wrote it."
+                ),
+            );
+            return None;
+        } else {
+            let raw: serde_json::Value = match serde_json::from_slice(raw_json) {
+                Ok(j) => j,
+                Err(e) => {
+                    diags.error("Unable to Read Stored State", format!("{type_name}: {e}"));
+                    return None;
+                }
+            };
+            r.resource.0.upgrade(version, raw, diags).await?
+        };
+        null_write_only(&r.schema.block, &mut v);
+        normalize_blocks(&r.schema.block, &mut v);
+        require_known(&mut v, type_name, "upgrade", diags);
+        Some(v)
+    }
+
+    // -- data sources --------------------------------------------------------------------------
+
+    pub async fn validate_data_source(
+        &self,
+        type_name: &str,
+        config: &Val,
+        diags: &mut Diagnostics,
+    ) {
+        let Some(d) = self.data_source(type_name, diags) else {
+            return;
+        };
+        run_validators(&d.schema.block, config, diags);
+        if !diags.has_errors() {
+            d.data_source.0.validate(config, diags).await;
+        }
+    }
+
+    pub async fn read_data_source(
+        &self,
+        type_name: &str,
+        config: &Val,
+        diags: &mut Diagnostics,
+    ) -> Option<Val> {
+        let d = self.data_source(type_name, diags)?;
+        let ctx = self.ctx(Private::default());
+        let mut v = d.data_source.0.read(&ctx, config, diags).await?;
+        normalize_blocks(&d.schema.block, &mut v);
+        require_known(&mut v, type_name, "read", diags);
+        Some(v)
+    }
+}
+
+/// An all-null object for a null value (Terraform sends all-null provider config, but be safe).
+fn null_object(v: &Val, ty: &Type) -> Val {
+    match (v, ty) {
+        (Val::Null, Type::Object(attrs)) => {
+            Val::Map(attrs.keys().map(|k| (k.clone(), Val::Null)).collect())
+        }
+        _ => v.clone(),
+    }
+}
+
+fn require_known(v: &mut Val, type_name: &str, what: &str, diags: &mut Diagnostics) {
+    if !v.is_wholly_known() {
+        diags.provider_bug(
+            "Provider Returned Unknown Values",
+            format!("{type_name}: the state returned by {what} contains unknown values."),
+        );
+        v.unknowns_to_null();
+    }
+}
+
+/// Runs every attribute validator on wholly known, non-null configuration values.
+fn run_validators(block: &Block, config: &Val, diags: &mut Diagnostics) {
+    walk_attributes(block, config, &AttributePath::root(), &mut |a, path, v| {
+        if a.validators.is_empty() || *v == Val::Null || !v.is_wholly_known() {
+            return;
+        }
+        let j = v.to_serde_json();
+        for validator in &a.validators {
+            validator.validate(&j, path, diags);
+        }
+    });
+}
+
+/// Visits attributes of `planned` together with the matching config and prior values, in nested
+/// blocks too (list and set elements matched by position).
+fn zip_attributes(
+    block: &Block,
+    planned: &mut Val,
+    config: &Val,
+    prior: &Val,
+    f: &mut dyn FnMut(&crate::schema::Attribute, &mut Val, &Val, &Val),
+) {
+    let Val::Map(pm) = planned else { return };
+    for a in &block.attributes {
+        if let Some(slot) = pm.get_mut(&a.name) {
+            f(a, slot, config.attr(&a.name), prior.attr(&a.name));
+        }
+    }
+    for b in &block.blocks {
+        let Some(slot) = pm.get_mut(&b.name) else {
+            continue;
+        };
+        let (c, p) = (config.attr(&b.name), prior.attr(&b.name));
+        match (b.nesting, slot) {
+            (Nesting::Single | Nesting::Group, v @ Val::Map(_)) => {
+                zip_attributes(&b.block, v, c, p, f)
+            }
+            (Nesting::List | Nesting::Set, Val::List(items)) => {
+                for (i, v) in items.iter_mut().enumerate() {
+                    let ci = element(c, i);
+                    let pi = element(p, i);
+                    zip_attributes(&b.block, v, &ci, &pi, f);
+                }
+            }
+            (Nesting::Map, Val::Map(m)) => {
+                for (k, v) in m.iter_mut() {
+                    let ck = c.attr(k).clone();
+                    let pk = p.attr(k).clone();
+                    zip_attributes(&b.block, v, &ck, &pk, f);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn element(v: &Val, i: usize) -> Val {
+    match v {
+        Val::List(items) => items.get(i).cloned().unwrap_or(Val::Null),
+        _ => Val::Null,
+    }
+}
+
+fn apply_defaults(block: &Block, planned: &mut Val, config: &Val) {
+    zip_attributes(block, planned, config, &Val::Null, &mut |a, slot, c, _| {
+        if let (Some(d), Val::Null) = (&a.default, c) {
+            *slot = d.clone();
+        }
+    });
+}
+
+fn null_write_only(block: &Block, v: &mut Val) {
+    zip_attributes(block, v, &Val::Null, &Val::Null, &mut |a, slot, _, _| {
+        if a.write_only {
+            *slot = Val::Null;
+        }
+    });
+}
+
+fn mark_computed_unknown(block: &Block, planned: &mut Val, config: &Val) {
+    zip_attributes(block, planned, config, &Val::Null, &mut |a, slot, c, _| {
+        if a.computed && a.default.is_none() && *c == Val::Null {
+            *slot = Val::Unknown;
+        }
+    });
+}
+
+fn use_state_for_unknown(block: &Block, planned: &mut Val, prior: &Val, config: &Val) {
+    zip_attributes(block, planned, config, prior, &mut |a, slot, c, p| {
+        if a.use_state_for_unknown && *slot == Val::Unknown && *c == Val::Null && *p != Val::Null {
+            *slot = p.clone();
+        }
+    });
+}
+
+fn collect_requires_replace(
+    block: &Block,
+    prior: &Val,
+    planned: &Val,
+    path: &AttributePath,
+    out: &mut Vec<AttributePath>,
+) {
+    for a in &block.attributes {
+        let (p, n) = (prior.attr(&a.name), planned.attr(&a.name));
+        if p == n {
+            continue;
+        }
+        let forced = a.requires_replace
+            || a.requires_replace_if.as_ref().is_some_and(|(_, f)| {
+                *n != Val::Unknown && f(&p.to_serde_json(), &n.to_serde_json())
+            });
+        if forced {
+            out.push(path.attr(&a.name));
+        }
+    }
+    for b in &block.blocks {
+        let bp = path.attr(&b.name);
+        let (p, n) = (prior.attr(&b.name), planned.attr(&b.name));
+        if p == n {
+            continue;
+        }
+        if b.block.requires_replace {
+            out.push(bp);
+            continue;
+        }
+        match (b.nesting, p, n) {
+            (Nesting::Single | Nesting::Group, _, _) => {
+                collect_requires_replace(&b.block, p, n, &bp, out)
+            }
+            (Nesting::List, _, Val::List(items)) => {
+                for (i, v) in items.iter().enumerate() {
+                    collect_requires_replace(&b.block, &element(p, i), v, &bp.index(i), out);
+                }
+            }
+            (Nesting::Set, _, _) => {
+                // Set elements have no path step: a forcing attribute anywhere forces the set.
+                let mut inner = Vec::new();
+                let (pl, nl) = (as_list(p), as_list(n));
+                for (i, v) in nl.iter().enumerate() {
+                    collect_requires_replace(
+                        &b.block,
+                        pl.get(i).unwrap_or(&Val::Null),
+                        v,
+                        &bp,
+                        &mut inner,
+                    );
+                }
+                if !inner.is_empty() {
+                    out.push(bp);
+                }
+            }
+            (Nesting::Map, _, Val::Map(m)) => {
+                for (k, v) in m {
+                    collect_requires_replace(&b.block, p.attr(k), v, &bp.key(k), out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn as_list(v: &Val) -> &[Val] {
+    match v {
+        Val::List(items) => items,
+        _ => &[],
+    }
+}
+
+/// LIST and SET blocks are `[]`, never null (AssertPlanValid rejects null); recurse into blocks.
+fn normalize_blocks(block: &Block, v: &mut Val) {
+    let Val::Map(m) = v else { return };
+    for b in &block.blocks {
+        let slot = m.entry(b.name.clone()).or_insert(Val::Null);
+        match (b.nesting, &mut *slot) {
+            (Nesting::List | Nesting::Set, Val::Null) => *slot = Val::List(Vec::new()),
+            (Nesting::Map, Val::Null) => *slot = Val::Map(BTreeMap::new()),
+            (Nesting::List | Nesting::Set, Val::List(items)) => {
+                items.iter_mut().for_each(|x| normalize_blocks(&b.block, x));
+            }
+            (Nesting::Map, Val::Map(items)) => {
+                items
+                    .values_mut()
+                    .for_each(|x| normalize_blocks(&b.block, x));
+            }
+            (Nesting::Single | Nesting::Group, x @ Val::Map(_)) => normalize_blocks(&b.block, x),
+            _ => {}
+        }
+    }
+}
+
+/// Every value known in `planned` must come back identical in `new` (Terraform's
+/// AssertObjectCompatible); unknowns may become anything.
+fn check_consistent(
+    planned: &Val,
+    new: &Val,
+    path: &AttributePath,
+    out: &mut Vec<(AttributePath, String)>,
+) {
+    match (planned, new) {
+        (Val::Unknown, _) => {}
+        (Val::Map(pm), Val::Map(nm)) => {
+            for (k, pv) in pm {
+                check_consistent(pv, nm.get(k).unwrap_or(&Val::Null), &path.attr(k), out);
+            }
+        }
+        (Val::List(pl), Val::List(nl)) => {
+            if pl.len() != nl.len() {
+                out.push((
+                    path.clone(),
+                    format!("had {} elements, but now has {}", pl.len(), nl.len()),
+                ));
+                return;
+            }
+            let all_known = pl.iter().all(Val::is_wholly_known);
+            if all_known && pl != nl {
+                // Sets may come back reordered: compare as multisets before blaming.
+                let unmatched = pl.iter().filter(|x| !nl.contains(x)).count();
+                if unmatched == 0 {
+                    return;
+                }
+            }
+            for (i, (p, n)) in pl.iter().zip(nl).enumerate() {
+                if all_known && nl.contains(p) {
+                    continue;
+                }
+                check_consistent(p, n, &path.index(i), out);
+            }
+        }
+        (p, n) if p == n => {}
+        (p, n) => out.push((
+            path.clone(),
+            format!("was {}, but now {}", show(p), show(n)),
+        )),
+    }
+}
+
+fn show(v: &Val) -> String {
+    match v {
+        Val::Null => "null".into(),
+        Val::Unknown => "unknown".into(),
+        other => other.to_serde_json().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

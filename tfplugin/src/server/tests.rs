@@ -1,0 +1,636 @@
+//! Protocol-level tests: the gRPC service called directly with protobuf requests, against a
+//! small in-memory resource (one process, so memory is fine here).
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use tonic::Request;
+
+use crate::cty::{self, Type, Val};
+use crate::grpc::ProviderService;
+use crate::proto::tfplugin6 as pb;
+use crate::proto::tfplugin6::provider_server::Provider as _;
+use crate::server::Framework;
+use crate::{
+    AnyResource, ConfigureRequest, CreateRequest, DeleteRequest, Diagnostics, ModifyPlan, Provider,
+    ProviderData, ReadRequest, Resource, Schema, UpdateRequest, UpgradeRequest, Value, validators,
+};
+
+/// Test thing.
+#[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq, Default)]
+struct ThingState {
+    /// Id.
+    id: Value<String>,
+    /// Name.
+    name: Value<String>,
+    /// Size.
+    size: Value<i64>,
+    /// Note.
+    note: Value<String>,
+    /// Stamp.
+    stamp: Value<String>,
+}
+
+#[derive(Default)]
+struct Behaviour {
+    /// Create changes the planned name (a provider bug the framework must catch).
+    rename_on_create: bool,
+    /// modify_plan adds this path to requires_replace.
+    extra_replace: Option<&'static str>,
+    /// Versions seen by upgrade.
+    upgrades: Mutex<Vec<i64>>,
+}
+
+struct Thing(Arc<Behaviour>);
+
+#[async_trait::async_trait]
+impl Resource for Thing {
+    type State = ThingState;
+    type ProviderData = ();
+    fn type_name(&self) -> &'static str {
+        "test_thing"
+    }
+    fn schema(&self) -> Schema {
+        Schema::builder::<ThingState>()
+            .version(2)
+            .attribute("id", |a| a.computed().use_state_for_unknown())
+            .attribute("name", |a| {
+                a.required()
+                    .requires_replace()
+                    .validator(validators::length(1, 5))
+            })
+            .attribute("size", |a| a.optional().computed().default(42))
+            .attribute("note", |a| a.optional())
+            .attribute("stamp", |a| a.computed())
+            .build()
+    }
+    async fn modify_plan(&self, req: &mut ModifyPlan<ThingState, ()>, _d: &mut Diagnostics) {
+        if let Some(p) = self.0.extra_replace {
+            req.requires_replace.push(crate::AttributePath::new(p));
+        }
+    }
+    async fn create(
+        &self,
+        req: CreateRequest<ThingState, ()>,
+        _d: &mut Diagnostics,
+    ) -> Option<ThingState> {
+        let mut s = req.planned;
+        s.id = Value::Known("t-1".into());
+        s.stamp = Value::Known("s".into());
+        if self.0.rename_on_create {
+            s.name = Value::Known("other".into());
+        }
+        req.private.set(b"etag-1".to_vec());
+        Some(s)
+    }
+    async fn read(
+        &self,
+        req: ReadRequest<ThingState, ()>,
+        _d: &mut Diagnostics,
+    ) -> Option<ThingState> {
+        Some(req.current)
+    }
+    async fn update(
+        &self,
+        req: UpdateRequest<ThingState, ()>,
+        _d: &mut Diagnostics,
+    ) -> Option<ThingState> {
+        let mut s = req.planned;
+        s.stamp = Value::Known("s2".into());
+        Some(s)
+    }
+    async fn delete(&self, _req: DeleteRequest<ThingState, ()>, _d: &mut Diagnostics) {}
+    async fn upgrade(&self, req: UpgradeRequest, _d: &mut Diagnostics) -> Option<ThingState> {
+        self.0.upgrades.lock().unwrap().push(req.version);
+        let name = req.raw["title"].as_str().map(String::from);
+        Some(ThingState {
+            id: Value::Known(req.raw["id"].as_str().unwrap_or_default().into()),
+            name: name.into(),
+            size: Value::Known(1),
+            note: Value::Null,
+            stamp: Value::Known("old".into()),
+        })
+    }
+}
+
+#[derive(Serialize, Deserialize, JsonSchema, Default)]
+struct Config {
+    /// Region.
+    region: Value<String>,
+}
+
+struct TestProvider(Arc<Behaviour>);
+
+#[async_trait::async_trait]
+impl Provider for TestProvider {
+    type Config = Config;
+    fn type_name(&self) -> &'static str {
+        "test"
+    }
+    fn address(&self) -> String {
+        "registry.terraform.io/ocilab/test".into()
+    }
+    fn schema(&self) -> Schema {
+        Schema::builder::<Config>()
+            .attribute("region", |a| {
+                a.optional().validator(validators::one_of(&["r1", "r2"]))
+            })
+            .build()
+    }
+    async fn configure(
+        &self,
+        _req: ConfigureRequest<Config>,
+        _d: &mut Diagnostics,
+    ) -> Option<ProviderData> {
+        Some(Arc::new(()))
+    }
+    fn resources(&self) -> Vec<AnyResource> {
+        vec![AnyResource::new(Thing(self.0.clone()))]
+    }
+}
+
+struct Harness {
+    svc: ProviderService,
+    ty: Type,
+}
+
+impl Harness {
+    async fn new(b: Behaviour) -> Harness {
+        let fw = Framework::new(Box::new(TestProvider(Arc::new(b))));
+        let ty = fw.resources["test_thing"].ty.clone();
+        let provider_ty = fw.provider_ty.clone();
+        let svc = ProviderService { fw };
+        let config = Val::Map([("region".to_string(), Val::Null)].into());
+        let resp = svc
+            .configure_provider(Request::new(pb::configure_provider::Request {
+                terraform_version: "1.11.4".into(),
+                config: Some(dv(&config, &provider_ty)),
+                client_capabilities: None,
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(resp.diagnostics.is_empty());
+        Harness { svc, ty }
+    }
+
+    fn dv(&self, v: &Val) -> Option<pb::DynamicValue> {
+        Some(dv(v, &self.ty))
+    }
+
+    fn val(&self, d: Option<&pb::DynamicValue>) -> Val {
+        cty::decode_msgpack(&d.unwrap().msgpack, &self.ty).unwrap()
+    }
+
+    async fn plan(
+        &self,
+        prior: &Val,
+        proposed: &Val,
+        config: &Val,
+    ) -> pb::plan_resource_change::Response {
+        self.svc
+            .plan_resource_change(Request::new(pb::plan_resource_change::Request {
+                type_name: "test_thing".into(),
+                prior_state: self.dv(prior),
+                proposed_new_state: self.dv(proposed),
+                config: self.dv(config),
+                ..Default::default()
+            }))
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
+    async fn apply(
+        &self,
+        prior: &Val,
+        planned: &Val,
+        config: &Val,
+    ) -> pb::apply_resource_change::Response {
+        self.svc
+            .apply_resource_change(Request::new(pb::apply_resource_change::Request {
+                type_name: "test_thing".into(),
+                prior_state: self.dv(prior),
+                planned_state: self.dv(planned),
+                config: self.dv(config),
+                ..Default::default()
+            }))
+            .await
+            .unwrap()
+            .into_inner()
+    }
+}
+
+fn dv(v: &Val, ty: &Type) -> pb::DynamicValue {
+    pb::DynamicValue {
+        msgpack: cty::encode_msgpack(v, ty).unwrap(),
+        json: vec![],
+    }
+}
+
+fn obj(pairs: &[(&str, Val)]) -> Val {
+    let mut m: BTreeMap<String, Val> = ["id", "name", "size", "note", "stamp"]
+        .iter()
+        .map(|k| ((*k).to_string(), Val::Null))
+        .collect();
+    for (k, v) in pairs {
+        m.insert((*k).to_string(), v.clone());
+    }
+    Val::Map(m)
+}
+
+fn s(x: &str) -> Val {
+    Val::String(x.into())
+}
+
+fn n(i: i64) -> Val {
+    Val::Number(cty::Number::Int(i))
+}
+
+fn summaries(d: &[pb::Diagnostic]) -> Vec<String> {
+    d.iter().map(|d| d.summary.clone()).collect()
+}
+
+#[tokio::test]
+async fn schema_has_types_flags_and_capabilities() {
+    let h = Harness::new(Behaviour::default()).await;
+    let r = h
+        .svc
+        .get_provider_schema(Request::new(pb::get_provider_schema::Request {}))
+        .await
+        .unwrap()
+        .into_inner();
+    let caps = r.server_capabilities.unwrap();
+    assert!(caps.plan_destroy && caps.get_provider_schema_optional && !caps.move_resource_state);
+    let thing = &r.resource_schemas["test_thing"];
+    assert_eq!(thing.version, 2);
+    let attrs = &thing.block.as_ref().unwrap().attributes;
+    let id = attrs.iter().find(|a| a.name == "id").unwrap();
+    assert!(id.computed && !id.optional && !id.required);
+    assert_eq!(id.r#type, br#""string""#);
+    assert_eq!(id.description, "Id.");
+    assert!(r.provider.is_some());
+}
+
+#[tokio::test]
+async fn plan_create_applies_defaults_and_marks_computed_unknown() {
+    let h = Harness::new(Behaviour::default()).await;
+    let config = obj(&[("name", s("a"))]);
+    let r = h.plan(&Val::Null, &config, &config).await;
+    assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+    let planned = h.val(r.planned_state.as_ref());
+    assert_eq!(
+        planned,
+        obj(&[
+            ("id", Val::Unknown),
+            ("name", s("a")),
+            ("size", n(42)),
+            ("stamp", Val::Unknown)
+        ])
+    );
+    assert!(r.requires_replace.is_empty());
+}
+
+#[tokio::test]
+async fn plan_update_keeps_state_for_unknown_and_requires_replace_sorted() {
+    let h = Harness::new(Behaviour {
+        extra_replace: Some("name"),
+        ..Default::default()
+    })
+    .await;
+    let prior = obj(&[
+        ("id", s("t-1")),
+        ("name", s("a")),
+        ("size", n(42)),
+        ("stamp", s("s")),
+    ]);
+    let config = obj(&[("name", s("b"))]);
+    // Terraform's proposed state: config plus prior computed values.
+    let proposed = obj(&[
+        ("id", s("t-1")),
+        ("name", s("b")),
+        ("size", n(42)),
+        ("stamp", s("s")),
+    ]);
+    let r = h.plan(&prior, &proposed, &config).await;
+    assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+    let planned = h.val(r.planned_state.as_ref());
+    // id keeps its prior value; stamp (computed, no modifier) becomes unknown because of the change.
+    assert_eq!(planned.attr("id"), &s("t-1"));
+    assert_eq!(planned.attr("stamp"), &Val::Unknown);
+    // "name" from the attribute and from modify_plan: once.
+    assert_eq!(r.requires_replace.len(), 1);
+}
+
+#[tokio::test]
+async fn plan_without_changes_is_prior_state() {
+    let h = Harness::new(Behaviour::default()).await;
+    let prior = obj(&[
+        ("id", s("t-1")),
+        ("name", s("a")),
+        ("size", n(42)),
+        ("stamp", s("s")),
+    ]);
+    let config = obj(&[("name", s("a"))]);
+    let r = h.plan(&prior, &prior, &config).await;
+    assert_eq!(h.val(r.planned_state.as_ref()), prior);
+    assert!(r.requires_replace.is_empty());
+}
+
+#[tokio::test]
+async fn plan_destroy_is_null() {
+    let h = Harness::new(Behaviour::default()).await;
+    let prior = obj(&[("id", s("t-1")), ("name", s("a"))]);
+    let r = h.plan(&prior, &Val::Null, &Val::Null).await;
+    assert!(r.diagnostics.is_empty());
+    assert_eq!(r.planned_state.unwrap().msgpack, vec![0xc0]);
+}
+
+#[tokio::test]
+async fn refined_unknown_config_plans_unknown() {
+    let h = Harness::new(Behaviour::default()).await;
+    // {"name": <ext12 unknown, not null>, others nil}, as Terraform encodes it.
+    let mut bytes = vec![0x85];
+    for k in ["id", "name", "note", "size", "stamp"] {
+        bytes.push(0xa0 | u8::try_from(k.len()).unwrap());
+        bytes.extend_from_slice(k.as_bytes());
+        if k == "name" {
+            bytes.extend_from_slice(&[0xc7, 0x03, 0x0c, 0x81, 0x01, 0xc2]);
+        } else {
+            bytes.push(0xc0);
+        }
+    }
+    let config = pb::DynamicValue {
+        msgpack: bytes,
+        json: vec![],
+    };
+    let r = h
+        .svc
+        .plan_resource_change(Request::new(pb::plan_resource_change::Request {
+            type_name: "test_thing".into(),
+            prior_state: None,
+            proposed_new_state: Some(config.clone()),
+            config: Some(config),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+    assert_eq!(h.val(r.planned_state.as_ref()).attr("name"), &Val::Unknown);
+}
+
+#[tokio::test]
+async fn apply_create_fills_unknowns_and_keeps_private() {
+    let h = Harness::new(Behaviour::default()).await;
+    let config = obj(&[("name", s("a"))]);
+    let planned = obj(&[
+        ("id", Val::Unknown),
+        ("name", s("a")),
+        ("size", n(42)),
+        ("stamp", Val::Unknown),
+    ]);
+    let r = h.apply(&Val::Null, &planned, &config).await;
+    assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+    let new = h.val(r.new_state.as_ref());
+    assert_eq!(
+        new,
+        obj(&[
+            ("id", s("t-1")),
+            ("name", s("a")),
+            ("size", n(42)),
+            ("stamp", s("s"))
+        ])
+    );
+    assert_eq!(r.private, b"etag-1");
+}
+
+#[tokio::test]
+async fn apply_changing_a_planned_value_is_reported_as_a_provider_bug() {
+    let h = Harness::new(Behaviour {
+        rename_on_create: true,
+        ..Default::default()
+    })
+    .await;
+    let config = obj(&[("name", s("a"))]);
+    let planned = obj(&[
+        ("id", Val::Unknown),
+        ("name", s("a")),
+        ("size", n(42)),
+        ("stamp", Val::Unknown),
+    ]);
+    let r = h.apply(&Val::Null, &planned, &config).await;
+    assert_eq!(
+        summaries(&r.diagnostics),
+        vec!["Provider Produced Inconsistent Result After Apply"]
+    );
+    assert!(
+        r.diagnostics[0].detail.contains("name"),
+        "{}",
+        r.diagnostics[0].detail
+    );
+    assert!(r.diagnostics[0].detail.contains("bug in the provider"));
+}
+
+#[tokio::test]
+async fn apply_delete_returns_null() {
+    let h = Harness::new(Behaviour::default()).await;
+    let prior = obj(&[("id", s("t-1")), ("name", s("a"))]);
+    let r = h.apply(&prior, &Val::Null, &Val::Null).await;
+    assert!(r.diagnostics.is_empty());
+    assert_eq!(r.new_state.unwrap().msgpack, vec![0xc0]);
+}
+
+#[tokio::test]
+async fn validators_report_attribute_paths() {
+    let h = Harness::new(Behaviour::default()).await;
+    let config = obj(&[("name", s("much-too-long"))]);
+    let r = h
+        .svc
+        .validate_resource_config(Request::new(pb::validate_resource_config::Request {
+            type_name: "test_thing".into(),
+            config: h.dv(&config),
+            client_capabilities: None,
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(r.diagnostics.len(), 1);
+    let path = r.diagnostics[0].attribute.as_ref().unwrap();
+    assert_eq!(
+        path.steps[0].selector,
+        Some(pb::attribute_path::step::Selector::AttributeName(
+            "name".into()
+        ))
+    );
+    // Unknown values are not validated.
+    let config = obj(&[("name", Val::Unknown)]);
+    let r = h
+        .svc
+        .validate_resource_config(Request::new(pb::validate_resource_config::Request {
+            type_name: "test_thing".into(),
+            config: h.dv(&config),
+            client_capabilities: None,
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(r.diagnostics.is_empty());
+}
+
+#[tokio::test]
+async fn unknown_type_names_and_unsupported_operations_are_diagnostics() {
+    let h = Harness::new(Behaviour::default()).await;
+    let v = obj(&[]);
+    let r = h
+        .svc
+        .plan_resource_change(Request::new(pb::plan_resource_change::Request {
+            type_name: "test_nope".into(),
+            prior_state: h.dv(&v),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(summaries(&r.diagnostics), vec!["Unknown Resource Type"]);
+    let r = h
+        .svc
+        .read_data_source(Request::new(pb::read_data_source::Request {
+            type_name: "test_nope".into(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(summaries(&r.diagnostics), vec!["Unknown Data Source Type"]);
+    let r = h
+        .svc
+        .import_resource_state(Request::new(pb::import_resource_state::Request {
+            type_name: "test_thing".into(),
+            id: "x".into(),
+            client_capabilities: None,
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        summaries(&r.diagnostics),
+        vec!["Resource Import Not Implemented"]
+    );
+    assert!(r.imported_resources.is_empty());
+    let r = h
+        .svc
+        .move_resource_state(Request::new(pb::move_resource_state::Request {
+            source_type_name: "other_thing".into(),
+            target_type_name: "test_thing".into(),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        summaries(&r.diagnostics),
+        vec!["Move Resource State Not Supported"]
+    );
+    // A malformed DynamicValue is a diagnostic, not a panic or a gRPC error.
+    let r = h
+        .svc
+        .read_resource(Request::new(pb::read_resource::Request {
+            type_name: "test_thing".into(),
+            current_state: Some(pb::DynamicValue {
+                msgpack: vec![0x93, 0x01],
+                json: vec![],
+            }),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        summaries(&r.diagnostics),
+        vec!["Value Does Not Match Schema"]
+    );
+}
+
+#[tokio::test]
+async fn upgrade_same_version_drops_removed_and_nulls_new_attributes() {
+    let h = Harness::new(Behaviour::default()).await;
+    let raw = br#"{
+        "id": "t-1", "name": "a", "size": 7, "gone": true
+    }"#;
+    let r = h
+        .svc
+        .upgrade_resource_state(Request::new(pb::upgrade_resource_state::Request {
+            type_name: "test_thing".into(),
+            version: 2,
+            raw_state: Some(pb::RawState {
+                json: raw.to_vec(),
+                flatmap: Default::default(),
+            }),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+    assert_eq!(
+        h.val(r.upgraded_state.as_ref()),
+        obj(&[("id", s("t-1")), ("name", s("a")), ("size", n(7))])
+    );
+}
+
+#[tokio::test]
+async fn upgrade_older_version_calls_the_hook_and_newer_is_refused() {
+    let b = Arc::new(Behaviour::default());
+    let fw = Framework::new(Box::new(TestProvider(b.clone())));
+    let mut d = Diagnostics::new();
+    let v = fw
+        .upgrade(
+            "test_thing",
+            1,
+            br#"{"id":"x","title":"old"}"#,
+            false,
+            &mut d,
+        )
+        .await
+        .unwrap();
+    assert!(d.is_empty());
+    assert_eq!(v.attr("name"), &s("old"));
+    assert_eq!(*b.upgrades.lock().unwrap(), vec![1]);
+    let mut d = Diagnostics::new();
+    assert!(
+        fw.upgrade("test_thing", 3, b"{}", false, &mut d)
+            .await
+            .is_none()
+    );
+    assert_eq!(
+        d.iter().next().unwrap().summary,
+        "Resource State From a Newer Provider"
+    );
+}
+
+#[tokio::test]
+async fn provider_config_validators_and_stop_provider() {
+    let h = Harness::new(Behaviour::default()).await;
+    let provider_ty = h.svc.fw.provider_ty.clone();
+    let bad = Val::Map([("region".to_string(), s("mars"))].into());
+    let r = h
+        .svc
+        .validate_provider_config(Request::new(pb::validate_provider_config::Request {
+            config: Some(dv(&bad, &provider_ty)),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(summaries(&r.diagnostics), vec!["Invalid Attribute Value"]);
+    assert!(!h.svc.fw.cancel.is_cancelled());
+    let r = h
+        .svc
+        .stop_provider(Request::new(pb::stop_provider::Request {}))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(r.error, "");
+    assert!(h.svc.fw.cancel.is_cancelled());
+}
