@@ -687,3 +687,42 @@ fn parse_int_setting(r: &Resolver<'_>, name: &str, arg: Option<i64>) -> Result<O
         ))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_file_parsing() {
+        let text = "; comment\n# another\n[DEFAULT]\nUser = u\nregion: r\n\n[P]\nregion = r2\nkey_file=~/k.pem\n";
+        let f = ConfigFile::parse(Path::new("/c"), text).unwrap();
+        assert_eq!(f.profile_names(), ["DEFAULT", "P"]);
+        let p = f.profile("P").unwrap();
+        assert_eq!(p["user"], "u", "keys are case-insensitive and inherited");
+        assert_eq!(p["region"], "r2", "own keys win");
+        assert!(f.profile("Q").is_none());
+        assert_eq!(f.profile("DEFAULT").unwrap()["region"], "r");
+    }
+
+    #[test]
+    fn auth_modes_parse_case_insensitively() {
+        assert_eq!(AuthMode::parse("apikey"), Some(AuthMode::ApiKey));
+        assert_eq!(
+            AuthMode::parse("OkeWorkloadIdentity"),
+            Some(AuthMode::OkeWorkloadIdentity)
+        );
+        assert_eq!(AuthMode::parse("nope"), None);
+    }
+
+    #[test]
+    fn tilde_expansion() {
+        let env = Env::from_map([("HOME", "/home/u")]);
+        assert_eq!(
+            env.expand_tilde("~/.oci/k.pem"),
+            PathBuf::from("/home/u/.oci/k.pem")
+        );
+        assert_eq!(env.expand_tilde("~"), PathBuf::from("/home/u"));
+        assert_eq!(env.expand_tilde("~other/k"), PathBuf::from("~other/k"));
+        assert_eq!(env.expand_tilde("/abs"), PathBuf::from("/abs"));
+    }
+}

@@ -232,3 +232,72 @@ pub fn base_url_for_region(service: Service, region: &Region) -> Result<reqwest:
         )
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(service: Service, region: &str, realm: Option<&str>) -> String {
+        base_url_for_region(service, &resolve_region(region, realm))
+            .unwrap()
+            .to_string()
+    }
+
+    #[test]
+    fn templates_per_realm() {
+        assert_eq!(
+            url(Service::DataFlow, "iad", None),
+            "https://dataflow.us-ashburn-1.oci.oraclecloud.com/20200129"
+        );
+        assert_eq!(
+            url(Service::Identity, "us-langley-1", None),
+            "https://identity.us-langley-1.oci.oraclegovcloud.com/20160918"
+        );
+        assert_eq!(
+            url(Service::DataFlow, "uk-gov-london-1", None),
+            "https://dataflow.uk-gov-london-1.oci.oraclegovcloud.uk/20200129"
+        );
+        assert_eq!(
+            url(Service::ObjectStorage, "eu-madrid-2", None),
+            "https://objectstorage.eu-madrid-2.oraclecloud.eu/"
+        );
+        // Unknown regions fall back to oc1, or to OCI_DEFAULT_REALM when set.
+        assert_eq!(
+            url(Service::Identity, "xx-new-1", None),
+            "https://identity.xx-new-1.oci.oraclecloud.com/20160918"
+        );
+        assert_eq!(
+            url(Service::Identity, "xx-new-1", Some("oc8")),
+            "https://identity.xx-new-1.oci.oraclecloud8.com/20160918"
+        );
+        assert_eq!(
+            url(Service::Identity, "us-ashburn-1", Some("oc8")),
+            "https://identity.us-ashburn-1.oci.oraclecloud.com/20160918",
+            "a known oc1 region keeps its realm"
+        );
+        assert_eq!(
+            url(Service::DataFlow, "my.region.example", None),
+            "https://dataflow.my.region.example/20200129"
+        );
+    }
+
+    #[test]
+    fn overrides_add_the_base_path_once() {
+        let u = |s, raw| base_url_from_override(s, raw).map(|u| u.to_string());
+        assert_eq!(
+            u(Service::DataFlow, "http://127.0.0.1:1/").unwrap(),
+            "http://127.0.0.1:1/20200129"
+        );
+        assert_eq!(
+            u(Service::DataFlow, "http://127.0.0.1:1/20200129").unwrap(),
+            "http://127.0.0.1:1/20200129"
+        );
+        assert_eq!(
+            u(Service::ObjectStorage, "https://h.example").unwrap(),
+            "https://h.example/"
+        );
+        assert!(u(Service::Identity, "http://h/?x=1").is_err());
+        assert!(u(Service::Identity, "http://user@h").is_err());
+        assert!(u(Service::Identity, "127.0.0.1:1").is_err());
+    }
+}

@@ -171,3 +171,53 @@ pub fn new_request_id() -> String {
         .to_string()
         .to_ascii_uppercase()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_are_encoded_like_the_python_sdk() {
+        assert_eq!(
+            encode_segment("dir/hello world%.txt"),
+            "dir%2Fhello%20world%25.txt"
+        );
+        assert_eq!(encode_segment("a-b_c.d~e"), "a-b_c.d~e");
+        assert_eq!(encode_segment("ünï+?#&="), "%C3%BCn%C3%AF%2B%3F%23%26%3D");
+        assert!(segment("Op", "object", ".").is_err());
+        assert!(segment("Op", "object", "..").is_err());
+        assert!(segment("Op", "object", "").is_err());
+        assert_eq!(segment("Op", "object", "...").unwrap(), "...");
+    }
+
+    #[test]
+    fn urls_keep_encoded_paths_and_encode_queries() {
+        let base = reqwest::Url::parse("http://127.0.0.1:9/20200129").unwrap();
+        let req = OciRequest::new(
+            "ListRuns",
+            Service::DataFlow,
+            Method::GET,
+            format!("/runs/{}", encode_segment("a/b c")),
+        )
+        .query("page", "abc==")
+        .query("displayName", "x y&z");
+        let url = req.url(&base).unwrap();
+        assert_eq!(
+            url.as_str(),
+            "http://127.0.0.1:9/20200129/runs/a%2Fb%20c?page=abc%3D%3D&displayName=x+y%26z"
+        );
+    }
+
+    #[test]
+    fn ids_have_the_sdk_shapes() {
+        let id = new_request_id();
+        assert_eq!(id.len(), 32);
+        assert!(
+            id.chars()
+                .all(|c| c.is_ascii_digit() || ('A'..='F').contains(&c))
+        );
+        let token = new_retry_token();
+        assert_eq!(token.len(), 30);
+        assert_ne!(token, new_retry_token());
+    }
+}

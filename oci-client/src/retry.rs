@@ -221,3 +221,77 @@ pub fn is_retryable(error: &Error) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ServiceError;
+
+    fn service(status: u16, code: &str) -> Error {
+        Error::service(ServiceError {
+            operation: "Op".into(),
+            status,
+            code: code.into(),
+            message: String::new(),
+            opc_request_id: None,
+            method: "GET".into(),
+            url: "http://x".into(),
+        })
+    }
+
+    #[test]
+    fn classification_follows_the_sdk_default() {
+        for (status, code) in [
+            (429, "TooManyRequests"),
+            (500, "InternalServerError"),
+            (502, "Bad"),
+            (503, "ServiceUnavailable"),
+            (504, "x"),
+            (409, "IncorrectState"),
+            (409, "LockConflict"),
+        ] {
+            assert!(is_retryable(&service(status, code)), "{status} {code}");
+        }
+        for (status, code) in [
+            (400, "InvalidParameter"),
+            (401, "NotAuthenticated"),
+            (403, "NotAuthorized"),
+            (404, "NotAuthorizedOrNotFound"),
+            (409, "BucketNotEmpty"),
+            (409, "InvalidatedRetryToken"),
+            (412, "NoEtagMatch"),
+            (501, "MethodNotImplemented"),
+        ] {
+            assert!(!is_retryable(&service(status, code)), "{status} {code}");
+        }
+        assert!(!is_retryable(&Error::Config("x".into())));
+    }
+
+    #[test]
+    fn full_jitter_stays_within_the_ceiling() {
+        let p = RetryPolicy::default();
+        for retry in 1..=10 {
+            for _ in 0..200 {
+                assert!(p.backoff(retry) <= p.backoff_ceiling(retry));
+            }
+        }
+        let e = service(503, "ServiceUnavailable");
+        assert!(p.next_delay(&e, 7, Duration::ZERO).is_some());
+        assert!(
+            p.next_delay(&e, 8, Duration::ZERO).is_none(),
+            "8 attempts at most"
+        );
+        assert!(
+            p.next_delay(&e, 1, Duration::from_secs(600)).is_none(),
+            "budget spent"
+        );
+        assert!(
+            RetryPolicy::none()
+                .next_delay(&e, 1, Duration::ZERO)
+                .is_none()
+        );
+        assert!(!RetryPolicy::none().retries_enabled());
+        let zero = RetryPolicy::from_provider_settings(false, Some(0));
+        assert!(!zero.retries_enabled() && zero.next_delay(&e, 1, Duration::ZERO).is_none());
+    }
+}
