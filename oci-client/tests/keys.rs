@@ -23,18 +23,12 @@ fn every_format_loads_to_the_same_key_and_fingerprint() {
     let reference = PrivateKey::from_pem(&read_fixture("pkcs8.pem"), None)
         .unwrap()
         .sign(b"probe");
-    for name in UNENCRYPTED {
-        let key = PrivateKey::from_pem(&read_fixture(name), None)
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(key.fingerprint(), expected, "{name}");
-        assert_eq!(
-            key.sign(b"probe"),
-            reference,
-            "{name} signs like the reference key"
-        );
-    }
-    for name in ENCRYPTED {
-        let key = PrivateKey::from_pem(&read_fixture(name), Some(PASSPHRASE.as_bytes()))
+    let cases = UNENCRYPTED
+        .iter()
+        .map(|n| (n, None))
+        .chain(ENCRYPTED.iter().map(|n| (n, Some(PASSPHRASE.as_bytes()))));
+    for (name, pass) in cases {
+        let key = PrivateKey::from_pem(&read_fixture(name), pass)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(key.fingerprint(), expected, "{name}");
         assert_eq!(

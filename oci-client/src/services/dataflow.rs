@@ -4,7 +4,7 @@ use bytes::Bytes;
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
-use super::{DefinedTags, FreeformTags, not_found_to_none};
+use super::{DefinedTags, FreeformTags};
 use crate::client::{Client, Response};
 use crate::endpoints::Service;
 use crate::error::Result;
@@ -355,24 +355,6 @@ impl Client {
         self.send_json(&req).await
     }
 
-    pub async fn get_application(&self, application_id: &str) -> Result<Response<Application>> {
-        let id = segment("GetApplication", "application_id", application_id)?;
-        self.send_json(&df(
-            "GetApplication",
-            Method::GET,
-            format!("/applications/{id}"),
-        ))
-        .await
-    }
-
-    /// [`Client::get_application`] with 404 → `None`.
-    pub async fn get_application_opt(
-        &self,
-        application_id: &str,
-    ) -> Result<Option<Response<Application>>> {
-        not_found_to_none(self.get_application(application_id).await)
-    }
-
     /// One page; pass `request.page` from the previous page's `next_page`.
     pub async fn list_applications(
         &self,
@@ -405,38 +387,6 @@ impl Client {
         .await
     }
 
-    pub async fn update_application(
-        &self,
-        application_id: &str,
-        details: &UpdateApplicationDetails,
-        if_match: Option<&str>,
-    ) -> Result<Response<Application>> {
-        let id = segment("UpdateApplication", "application_id", application_id)?;
-        let req = df(
-            "UpdateApplication",
-            Method::PUT,
-            format!("/applications/{id}"),
-        )
-        .json(details)?
-        .header_opt("if-match", if_match);
-        self.send_json(&req).await
-    }
-
-    pub async fn delete_application(
-        &self,
-        application_id: &str,
-        if_match: Option<&str>,
-    ) -> Result<Response<()>> {
-        let id = segment("DeleteApplication", "application_id", application_id)?;
-        let req = df(
-            "DeleteApplication",
-            Method::DELETE,
-            format!("/applications/{id}"),
-        )
-        .header_opt("if-match", if_match);
-        self.send_empty(&req).await
-    }
-
     pub async fn change_application_compartment(
         &self,
         application_id: &str,
@@ -464,16 +414,6 @@ impl Client {
             .json(details)?
             .with_retry_token();
         self.send_json(&req).await
-    }
-
-    pub async fn get_run(&self, run_id: &str) -> Result<Response<Run>> {
-        let id = segment("GetRun", "run_id", run_id)?;
-        self.send_json(&df("GetRun", Method::GET, format!("/runs/{id}")))
-            .await
-    }
-
-    pub async fn get_run_opt(&self, run_id: &str) -> Result<Option<Response<Run>>> {
-        not_found_to_none(self.get_run(run_id).await)
     }
 
     pub async fn list_runs(&self, request: &ListRunsRequest) -> Result<Page<RunSummary>> {
@@ -506,27 +446,6 @@ impl Client {
             |r| async move { self.list_runs(&r).await },
         )
         .await
-    }
-
-    pub async fn update_run(
-        &self,
-        run_id: &str,
-        details: &UpdateRunDetails,
-        if_match: Option<&str>,
-    ) -> Result<Response<Run>> {
-        let id = segment("UpdateRun", "run_id", run_id)?;
-        let req = df("UpdateRun", Method::PUT, format!("/runs/{id}"))
-            .json(details)?
-            .header_opt("if-match", if_match);
-        self.send_json(&req).await
-    }
-
-    /// DeleteRun: cancels the run if it has not finished (the run stays, as CANCELING/CANCELED).
-    pub async fn delete_run(&self, run_id: &str, if_match: Option<&str>) -> Result<Response<()>> {
-        let id = segment("DeleteRun", "run_id", run_id)?;
-        let req =
-            df("DeleteRun", Method::DELETE, format!("/runs/{id}")).header_opt("if-match", if_match);
-        self.send_empty(&req).await
     }
 
     pub async fn list_run_logs(
@@ -564,3 +483,26 @@ impl Client {
 }
 
 page_request!(ListApplicationsRequest, ListRunsRequest);
+
+super::id_resource! {
+    service: Service::DataFlow,
+    collection: "/applications",
+    id_field: "application_id",
+    model: Application,
+    update_details: UpdateApplicationDetails,
+    get: get_application / get_application_opt = "GetApplication",
+    update: update_application = "UpdateApplication",
+    delete: delete_application = "DeleteApplication",
+}
+
+super::id_resource! {
+    service: Service::DataFlow,
+    collection: "/runs",
+    id_field: "run_id",
+    model: Run,
+    update_details: UpdateRunDetails,
+    get: get_run / get_run_opt = "GetRun",
+    update: update_run = "UpdateRun",
+    /// DeleteRun cancels the run if it has not finished; the run stays, as CANCELING/CANCELED.
+    delete: delete_run = "DeleteRun",
+}

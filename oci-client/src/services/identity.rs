@@ -193,26 +193,6 @@ impl Client {
         self.send_json(&req).await
     }
 
-    pub async fn get_dynamic_group(
-        &self,
-        dynamic_group_id: &str,
-    ) -> Result<Response<DynamicGroup>> {
-        let id = segment("GetDynamicGroup", "dynamic_group_id", dynamic_group_id)?;
-        self.send_json(&iam(
-            "GetDynamicGroup",
-            Method::GET,
-            format!("/dynamicGroups/{id}"),
-        ))
-        .await
-    }
-
-    pub async fn get_dynamic_group_opt(
-        &self,
-        dynamic_group_id: &str,
-    ) -> Result<Option<Response<DynamicGroup>>> {
-        not_found_to_none(self.get_dynamic_group(dynamic_group_id).await)
-    }
-
     pub async fn list_dynamic_groups(
         &self,
         request: &ListIamRequest,
@@ -231,53 +211,11 @@ impl Client {
         .await
     }
 
-    pub async fn update_dynamic_group(
-        &self,
-        dynamic_group_id: &str,
-        details: &UpdateDynamicGroupDetails,
-        if_match: Option<&str>,
-    ) -> Result<Response<DynamicGroup>> {
-        let id = segment("UpdateDynamicGroup", "dynamic_group_id", dynamic_group_id)?;
-        let req = iam(
-            "UpdateDynamicGroup",
-            Method::PUT,
-            format!("/dynamicGroups/{id}"),
-        )
-        .json(details)?
-        .header_opt("if-match", if_match);
-        self.send_json(&req).await
-    }
-
-    pub async fn delete_dynamic_group(
-        &self,
-        dynamic_group_id: &str,
-        if_match: Option<&str>,
-    ) -> Result<Response<()>> {
-        let id = segment("DeleteDynamicGroup", "dynamic_group_id", dynamic_group_id)?;
-        let req = iam(
-            "DeleteDynamicGroup",
-            Method::DELETE,
-            format!("/dynamicGroups/{id}"),
-        )
-        .header_opt("if-match", if_match);
-        self.send_empty(&req).await
-    }
-
     pub async fn create_policy(&self, details: &CreatePolicyDetails) -> Result<Response<Policy>> {
         let req = iam("CreatePolicy", Method::POST, "/policies".into())
             .json(details)?
             .with_retry_token();
         self.send_json(&req).await
-    }
-
-    pub async fn get_policy(&self, policy_id: &str) -> Result<Response<Policy>> {
-        let id = segment("GetPolicy", "policy_id", policy_id)?;
-        self.send_json(&iam("GetPolicy", Method::GET, format!("/policies/{id}")))
-            .await
-    }
-
-    pub async fn get_policy_opt(&self, policy_id: &str) -> Result<Option<Response<Policy>>> {
-        not_found_to_none(self.get_policy(policy_id).await)
     }
 
     pub async fn list_policies(&self, request: &ListIamRequest) -> Result<Page<Policy>> {
@@ -290,30 +228,6 @@ impl Client {
             self.list_policies(&r).await
         })
         .await
-    }
-
-    pub async fn update_policy(
-        &self,
-        policy_id: &str,
-        details: &UpdatePolicyDetails,
-        if_match: Option<&str>,
-    ) -> Result<Response<Policy>> {
-        let id = segment("UpdatePolicy", "policy_id", policy_id)?;
-        let req = iam("UpdatePolicy", Method::PUT, format!("/policies/{id}"))
-            .json(details)?
-            .header_opt("if-match", if_match);
-        self.send_json(&req).await
-    }
-
-    pub async fn delete_policy(
-        &self,
-        policy_id: &str,
-        if_match: Option<&str>,
-    ) -> Result<Response<()>> {
-        let id = segment("DeletePolicy", "policy_id", policy_id)?;
-        let req = iam("DeletePolicy", Method::DELETE, format!("/policies/{id}"))
-            .header_opt("if-match", if_match);
-        self.send_empty(&req).await
     }
 
     pub async fn get_compartment(&self, compartment_id: &str) -> Result<Response<Compartment>> {
@@ -362,3 +276,25 @@ impl Client {
 }
 
 page_request!(ListIamRequest, ListCompartmentsRequest);
+
+super::id_resource! {
+    service: Service::Identity,
+    collection: "/dynamicGroups",
+    id_field: "dynamic_group_id",
+    model: DynamicGroup,
+    update_details: UpdateDynamicGroupDetails,
+    get: get_dynamic_group / get_dynamic_group_opt = "GetDynamicGroup",
+    update: update_dynamic_group = "UpdateDynamicGroup",
+    delete: delete_dynamic_group = "DeleteDynamicGroup",
+}
+
+super::id_resource! {
+    service: Service::Identity,
+    collection: "/policies",
+    id_field: "policy_id",
+    model: Policy,
+    update_details: UpdatePolicyDetails,
+    get: get_policy / get_policy_opt = "GetPolicy",
+    update: update_policy = "UpdatePolicy",
+    delete: delete_policy = "DeletePolicy",
+}

@@ -43,3 +43,65 @@ pub mod lifecycle {
     /// Terminal Data Flow run states.
     pub const RUN_TERMINAL: [&str; 4] = [SUCCEEDED, FAILED, CANCELED, STOPPED];
 }
+
+/// Generates the by-OCID operations of a resource: `get`, `get_opt` (404 → `None`), `update`
+/// (PUT with optional `if-match`) and `delete` (with optional `if-match`). They differ between
+/// resources only in names, path and types, so they are written once here.
+macro_rules! id_resource {
+    (
+        service: $svc:expr,
+        collection: $coll:literal,
+        id_field: $idname:literal,
+        model: $model:ty,
+        update_details: $upd:ty,
+        get: $get:ident / $get_opt:ident = $get_op:literal,
+        update: $update:ident = $update_op:literal,
+        $(#[$delete_doc:meta])*
+        delete: $delete:ident = $delete_op:literal $(,)?
+    ) => {
+        impl $crate::client::Client {
+            #[doc = concat!("`", $get_op, "`: `GET ", $coll, "/{", $idname, "}`.")]
+            pub async fn $get(&self, id: &str) -> $crate::error::Result<$crate::client::Response<$model>> {
+                let path = format!("{}/{}", $coll, $crate::request::segment($get_op, $idname, id)?);
+                let req = $crate::request::OciRequest::new($get_op, $svc, reqwest::Method::GET, path);
+                self.send_json(&req).await
+            }
+
+            #[doc = concat!("`", $get_op, "` with 404 → `None`.")]
+            pub async fn $get_opt(
+                &self,
+                id: &str,
+            ) -> $crate::error::Result<Option<$crate::client::Response<$model>>> {
+                $crate::services::not_found_to_none(self.$get(id).await)
+            }
+
+            #[doc = concat!("`", $update_op, "`: `PUT ", $coll, "/{", $idname, "}`, optionally with `if-match`.")]
+            pub async fn $update(
+                &self,
+                id: &str,
+                details: &$upd,
+                if_match: Option<&str>,
+            ) -> $crate::error::Result<$crate::client::Response<$model>> {
+                let path = format!("{}/{}", $coll, $crate::request::segment($update_op, $idname, id)?);
+                let req = $crate::request::OciRequest::new($update_op, $svc, reqwest::Method::PUT, path)
+                    .json(details)?
+                    .header_opt("if-match", if_match);
+                self.send_json(&req).await
+            }
+
+            #[doc = concat!("`", $delete_op, "`: `DELETE ", $coll, "/{", $idname, "}`, optionally with `if-match`.")]
+            $(#[$delete_doc])*
+            pub async fn $delete(
+                &self,
+                id: &str,
+                if_match: Option<&str>,
+            ) -> $crate::error::Result<$crate::client::Response<()>> {
+                let path = format!("{}/{}", $coll, $crate::request::segment($delete_op, $idname, id)?);
+                let req = $crate::request::OciRequest::new($delete_op, $svc, reqwest::Method::DELETE, path)
+                    .header_opt("if-match", if_match);
+                self.send_empty(&req).await
+            }
+        }
+    };
+}
+pub(crate) use id_resource;
