@@ -2,6 +2,7 @@
 //! helpers to send signed requests through `app().oneshot` or over a real socket.
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod real;
 pub mod signer;
 
 use axum::body::Body;

@@ -54,3 +54,10 @@ pub fn sign(key_id: &str, key: &RsaPrivateKey, r: &ToSign<'_>) -> Vec<(String, S
     out.push(("authorization".to_owned(), auth));
     out
 }
+
+/// base64 RSA-SHA256 PKCS#1 v1.5 signature of an arbitrary signing string (for tests that
+/// build unusual headers themselves).
+pub fn sign_string(key: &RsaPrivateKey, signing_string: &str) -> String {
+    let sig = SigningKey::<Sha256>::new(key.clone()).sign(signing_string.as_bytes());
+    STANDARD.encode(sig.to_bytes())
+}
