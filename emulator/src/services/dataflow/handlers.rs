@@ -113,6 +113,28 @@ fn page_response<T: serde::Serialize>(items: Vec<T>, q: &ListQuery) -> ApiResult
         .into_response())
 }
 
+/// Parse a request body; when a field has the wrong type, say which one. (The request structs
+/// flatten their shared settings, and serde's flatten loses the field name from its errors, so
+/// the culprit is found by parsing each top-level field on its own.)
+fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
+    parse_json(body).map_err(|e| {
+        let Ok(serde_json::Value::Object(fields)) =
+            serde_json::from_slice::<serde_json::Value>(body)
+        else {
+            return e;
+        };
+        fields
+            .into_iter()
+            .find_map(|(k, v)| {
+                let one = serde_json::Value::Object([(k.clone(), v)].into_iter().collect());
+                serde_json::from_value::<T>(one).err().map(|err| {
+                    ApiError::invalid_parameter(format!("Invalid request body: {k}: {err}"))
+                })
+            })
+            .unwrap_or(e)
+    })
+}
+
 // ------------------------------------------------------------------------------------------------
 // Applications
 
@@ -229,7 +251,7 @@ pub async fn create_application(
     body: Bytes,
 ) -> ApiResult<Response> {
     state.idempotent("CreateApplication", &headers, &body, || {
-        let d: ApplicationDetails = parse_json(&body)?;
+        let d: ApplicationDetails = parse_body(&body)?;
         validate::create_application_required(
             d.compartment_id.as_deref(),
             &d.spark,
@@ -334,8 +356,9 @@ pub async fn update_application(
     State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    OciJson(d): OciJson<ApplicationDetails>,
+    body: Bytes,
 ) -> ApiResult<Response> {
+    let d: ApplicationDetails = parse_body(&body)?;
     if d.compartment_id.is_some() {
         return Err(ApiError::invalid_parameter(
             "compartmentId cannot be changed by UpdateApplication; use ChangeApplicationCompartment",
@@ -545,7 +568,7 @@ pub async fn create_run(
     body: Bytes,
 ) -> ApiResult<Response> {
     let response = state.idempotent("CreateRun", &headers, &body, || {
-        let d: CreateRunDetails = parse_json(&body)?;
+        let d: CreateRunDetails = parse_body(&body)?;
         let compartment_id = required("compartmentId", d.compartment_id.as_deref())?.to_owned();
         validate::settings_fields(&d.spark)?;
         if let Some(k) = &d.kind {
