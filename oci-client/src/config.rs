@@ -627,12 +627,15 @@ fn resolve_endpoints(
     Ok(out)
 }
 
-/// `CLIENT_HOST_OVERRIDES` (or the `TF_VAR_`/`OCI_` forms): `name=url;name=url`.
+/// `CLIENT_HOST_OVERRIDES`: `name=url;name=url`, looked up as upstream's
+/// `GetEnvSettingWithBlankDefault` does (`TF_VAR_` form, then `OCI_`, then the plain name).
+/// Upstream silently skips malformed entries; we report them, since a typo would otherwise send
+/// requests to real OCI instead of the intended host.
 fn parse_host_overrides(env: &Env) -> Result<BTreeMap<String, (String, String)>> {
     let Some((var, value)) = [
-        "CLIENT_HOST_OVERRIDES",
         "TF_VAR_CLIENT_HOST_OVERRIDES",
         "OCI_CLIENT_HOST_OVERRIDES",
+        "CLIENT_HOST_OVERRIDES",
     ]
     .into_iter()
     .find_map(|v| env.get(v).map(|val| (v, val))) else {

@@ -495,6 +495,23 @@ fn endpoint_overrides() {
         "https://dataflow.us-ashburn-1.oci.oraclecloud.com/20200129"
     );
 
+    // Lookup order as upstream: TF_VAR_ form, then OCI_, then the plain name.
+    let env = home.env(&[
+        (
+            "CLIENT_HOST_OVERRIDES",
+            "oci_dataflow.DataFlowClient=http://127.0.0.1:1",
+        ),
+        (
+            "TF_VAR_CLIENT_HOST_OVERRIDES",
+            "oci_dataflow.DataFlowClient=http://127.0.0.1:2",
+        ),
+    ]);
+    let cfg = ClientConfig::resolve(&ProviderArgs::default(), &env).unwrap();
+    assert_eq!(
+        cfg.endpoints[&Service::DataFlow].as_str(),
+        "http://127.0.0.1:2/20200129"
+    );
+
     // Without a region, overrides for every service suffice.
     let env = Env::from_map([("HOME", "/nonexistent")]);
     let args = ProviderArgs {

@@ -64,6 +64,7 @@ async fn put_object_streams_a_file_unsigned_and_resends_it_on_retry() {
             "the whole file on every attempt"
         );
         assert_eq!(r.header("content-length"), Some("200000"));
+        assert_eq!(r.headers.get_all("content-length").iter().count(), 1);
         assert_eq!(r.header("content-type"), Some("application/octet-stream"));
         assert_eq!(r.header("opc-meta-owner"), Some("lab"));
         assert_eq!(
@@ -416,6 +417,10 @@ async fn json_bodies_use_the_service_field_names_and_if_match_is_sent() {
             r.method,
             r.target,
             r.signature
+        );
+        assert!(
+            r.headers.get_all("content-length").iter().count() <= 1,
+            "one content-length"
         );
     }
 }
