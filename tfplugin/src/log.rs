@@ -33,6 +33,10 @@ pub(crate) fn init() {
     let _ = tracing::subscriber::set_global_default(subscriber);
 }
 
+const HCLOG_TIME: &[time::format_description::BorrowedFormatItem<'static>] = time::macros::format_description!(
+    "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
+);
+
 struct HclogLayer;
 
 impl<S: Subscriber> Layer<S> for HclogLayer {
@@ -54,9 +58,10 @@ fn hclog_line(event: &Event<'_>) -> String {
     obj.insert("@message".into(), message);
     obj.insert("@level".into(), level_name(*meta.level()).into());
     obj.insert("@module".into(), meta.target().replace("::", ".").into());
-    let now = time::OffsetDateTime::now_utc();
-    let ts = now
-        .format(&time::format_description::well_known::Rfc3339)
+    // go-plugin parses exactly hclog's layout, `2006-01-02T15:04:05.000000Z07:00` (six
+    // fractional digits); any other precision makes it log the raw JSON line instead.
+    let ts = time::OffsetDateTime::now_utc()
+        .format(HCLOG_TIME)
         .unwrap_or_default();
     obj.insert("@timestamp".into(), ts.into());
     serde_json::Value::Object(obj).to_string()
@@ -119,6 +124,9 @@ mod tests {
         assert_eq!(j["@message"], "planning failed");
         assert_eq!(j["type_name"], "x_thing");
         assert!(j["@module"].as_str().unwrap().starts_with("tfplugin"));
-        assert!(j["@timestamp"].as_str().unwrap().ends_with('Z'));
+        // hclog's layout: microseconds, UTC.
+        let ts = j["@timestamp"].as_str().unwrap();
+        let re = regex::Regex::new(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$").unwrap();
+        assert!(re.is_match(ts), "{ts}");
     }
 }

@@ -194,7 +194,7 @@ fn spawn_ctrl_c(shutdown: CancellationToken, stop_on_ctrl_c: bool) {
     });
 }
 
-fn router(
+pub(crate) fn router(
     framework: Arc<Framework>,
     shutdown: &CancellationToken,
 ) -> tonic::transport::server::Router {

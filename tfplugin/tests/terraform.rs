@@ -6,7 +6,32 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
+use base64::Engine as _;
 use common::{Env, HEADER, file_config};
+use tfplugin::testing::Workdir;
+
+/// The provider's private bytes for `address`, from `terraform state pull`, as JSON.
+fn private_of(wd: &Workdir, address: &str) -> serde_json::Value {
+    let out = wd.run(&["state", "pull"]);
+    out.assert_success();
+    let state: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let (ty, name) = address.split_once('.').unwrap();
+    let res = state["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["type"] == ty && r["name"] == name)
+        .unwrap();
+    let b64 = res["instances"][0]["private"]
+        .as_str()
+        .expect("private bytes in state");
+    serde_json::from_slice(
+        &base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .unwrap(),
+    )
+    .unwrap()
+}
 
 #[test]
 fn init_installs_from_the_filesystem_mirror_and_validates() {
@@ -75,6 +100,12 @@ fn create_update_replace_disappear_and_destroy() {
         (Some("file-alpha"), Some(created.as_str()), Some(12))
     );
     assert_eq!(env.object("file-alpha")["content"], "hello, world");
+
+    // Private state: written by create, handed back to update through state and plan.
+    assert_eq!(
+        private_of(wd, "tftest_file.a"),
+        serde_json::json!({"written_by": "update", "previous": {"written_by": "create"}})
+    );
 
     // requires_replace on name: delete then create.
     wd.write_config(&file_config("beta", "hello, world", ""));
@@ -321,4 +352,35 @@ fn unknown_values_from_other_resources_flow_through_plan_and_apply() {
     );
     assert_eq!(env.object("file-eta")["content"], "copy of file-zeta");
     env.wd.destroy();
+}
+
+#[test]
+fn provider_logs_reach_terraform_as_hclog_with_levels() {
+    let env = Env::new();
+    env.wd.write_config(&file_config("iota", "x", ""));
+    env.wd.init();
+    let out = env.wd.run_with_env(
+        &["plan", "-input=false", "-no-color"],
+        &[("TF_LOG", "DEBUG")],
+    );
+    out.assert_success();
+    // Terraform parsed our JSON lines: level, message and fields, not the raw JSON text.
+    let plan_line = out
+        .stderr
+        .lines()
+        .find(|l| {
+            l.contains("[DEBUG] provider.terraform-provider-tftest_v0.1.0: PlanResourceChange:")
+        })
+        .unwrap_or_else(|| panic!("no parsed PlanResourceChange line in:\n{}", out.stderr));
+    assert!(
+        plan_line.contains("@module=tfplugin.grpc") && plan_line.contains("type_name=tftest_file"),
+        "{plan_line}"
+    );
+    assert!(out.stderr.contains(
+        "[INFO]  provider.terraform-provider-tftest_v0.1.0: serving gRPC over mutual TLS"
+    ));
+    assert!(!out.stderr.contains("{\"@level\""), "unparsed hclog line");
+    // Without TF_LOG, nothing of ours shows.
+    let quiet = env.wd.run(&["plan", "-input=false", "-no-color"]);
+    assert!(!quiet.combined().contains("PlanResourceChange"));
 }

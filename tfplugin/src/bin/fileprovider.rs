@@ -225,6 +225,9 @@ impl Resource for FileResource {
             .map(|d| d.as_nanos())
             .unwrap_or_default();
         s.created = Value::Known(now.to_string());
+        // Private state travels through Terraform's state file; the test reads it back there.
+        req.private
+            .set_json(&serde_json::json!({"written_by": "create"}));
         let s = Self::finish(s);
         if Self::path(&req.provider, s.id.as_str().unwrap_or_default()).exists() {
             diags.attribute_error(
@@ -251,6 +254,10 @@ impl Resource for FileResource {
         req: UpdateRequest<FileState, Files>,
         diags: &mut Diagnostics,
     ) -> Option<FileState> {
+        // Proves private state made it from create, through Terraform's state and plan, to here.
+        let previous = req.private.get_json::<serde_json::Value>();
+        req.private
+            .set_json(&serde_json::json!({"written_by": "update", "previous": previous}));
         let s = Self::finish(req.planned);
         if Self::store(&req.provider, &s, diags) {
             Some(s)

@@ -634,3 +634,77 @@ async fn provider_config_validators_and_stop_provider() {
     assert_eq!(r.error, "");
     assert!(h.svc.fw.cancel.is_cancelled());
 }
+
+/// Over a real gRPC connection: declared RPCs work through the generated client, RPCs we do
+/// not declare (functions, ephemeral resources) answer `Unimplemented` instead of failing the
+/// process, and GRPCController.Shutdown stops the server.
+#[tokio::test]
+async fn undeclared_rpcs_answer_unimplemented_and_shutdown_stops_the_server() {
+    use crate::proto::plugin;
+    use tokio_util::sync::CancellationToken;
+    use tonic::codegen::http::uri::PathAndQuery;
+
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("plugin.sock");
+    let listener = tokio::net::UnixListener::bind(&socket).unwrap();
+    let fw = Framework::new(Box::new(TestProvider(Arc::new(Behaviour::default()))));
+    let shutdown = CancellationToken::new();
+    let server = crate::serve::router(fw, &shutdown).serve_with_incoming_shutdown(
+        tokio_stream::wrappers::UnixListenerStream::new(listener),
+        shutdown.clone().cancelled_owned(),
+    );
+    let server = tokio::spawn(server);
+
+    let channel = tonic::transport::Endpoint::from_static("http://localhost")
+        .connect_with_connector(tower::service_fn(move |_| {
+            let socket = socket.clone();
+            async move {
+                let stream = tokio::net::UnixStream::connect(socket).await?;
+                Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(stream))
+            }
+        }))
+        .await
+        .unwrap();
+
+    let mut client = pb::provider_client::ProviderClient::new(channel.clone());
+    let schema = client
+        .get_provider_schema(pb::get_provider_schema::Request {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(schema.resource_schemas.contains_key("test_thing"));
+
+    let mut grpc = tonic::client::Grpc::new(channel.clone());
+    for path in [
+        "/tfplugin6.Provider/GetFunctions",
+        "/tfplugin6.Provider/CallFunction",
+        "/tfplugin6.Provider/OpenEphemeralResource",
+    ] {
+        grpc.ready().await.unwrap();
+        let codec = tonic_prost::ProstCodec::<pb::get_metadata::Request, pb::get_metadata::Response>::default();
+        let status = grpc
+            .unary(
+                Request::new(pb::get_metadata::Request {}),
+                PathAndQuery::from_static(path),
+                codec,
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), tonic::Code::Unimplemented, "{path}");
+    }
+    // The server is still healthy after them.
+    client
+        .get_metadata(pb::get_metadata::Request {})
+        .await
+        .unwrap();
+
+    let mut controller = plugin::grpc_controller_client::GrpcControllerClient::new(channel);
+    controller.shutdown(plugin::Empty {}).await.unwrap();
+    assert!(shutdown.is_cancelled());
+    drop((client, grpc, controller));
+    let stopped = tokio::time::timeout(std::time::Duration::from_secs(10), server).await;
+    assert!(
+        matches!(stopped, Ok(Ok(Ok(())))),
+        "server stops after Shutdown: {stopped:?}"
+    );
+}
