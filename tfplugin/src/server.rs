@@ -449,10 +449,51 @@ fn run_validators(block: &Block, config: &Val, diags: &mut Diagnostics) {
             return;
         }
         let j = v.to_serde_json();
+        if !a.sensitive {
+            for validator in &a.validators {
+                validator.validate(&j, path, diags);
+            }
+            return;
+        }
+        // Validators quote the offending value; a sensitive one must not reach the terminal.
+        let mut found = Diagnostics::new();
         for validator in &a.validators {
-            validator.validate(&j, path, diags);
+            validator.validate(&j, path, &mut found);
+        }
+        let secrets = secret_texts(&j);
+        for mut d in found {
+            for secret in &secrets {
+                d.detail = d.detail.replace(secret.as_str(), "(sensitive value)");
+                d.summary = d.summary.replace(secret.as_str(), "(sensitive value)");
+            }
+            diags.push(d);
         }
     });
+}
+
+/// The forms in which a sensitive value could appear in a message: each string inside it, raw
+/// and debug-quoted, and the whole value as JSON.
+fn secret_texts(j: &serde_json::Value) -> Vec<String> {
+    fn strings(j: &serde_json::Value, out: &mut Vec<String>) {
+        match j {
+            serde_json::Value::String(s) if !s.is_empty() => {
+                out.push(format!("{s:?}"));
+                out.push(s.clone());
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
+            serde_json::Value::Object(o) => o.values().for_each(|x| strings(x, out)),
+            _ => {}
+        }
+    }
+    let mut out = if j.is_object() || j.is_array() {
+        vec![j.to_string()]
+    } else {
+        Vec::new()
+    };
+    strings(j, &mut out);
+    // Longest first, so a quoted form is replaced before the bare text inside it.
+    out.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    out
 }
 
 /// Visits attributes of `planned` together with the matching config and prior values, in nested
@@ -537,7 +578,7 @@ fn use_state_for_unknown(block: &Block, planned: &mut Val, prior: &Val, config: 
     });
 }
 
-fn collect_requires_replace(
+pub(crate) fn collect_requires_replace(
     block: &Block,
     prior: &Val,
     planned: &Val,

@@ -384,3 +384,35 @@ fn provider_logs_reach_terraform_as_hclog_with_levels() {
     let quiet = env.wd.run(&["plan", "-input=false", "-no-color"]);
     assert!(!quiet.combined().contains("PlanResourceChange"));
 }
+
+#[test]
+fn data_source_reads_after_apply_and_reports_missing_objects() {
+    let env = Env::new();
+    let config = format!(
+        "{}\ndata \"tftest_file\" \"d\" {{\n  id = tftest_file.a.id\n}}\n\noutput \"copied\" {{\n  value = data.tftest_file.d.content\n}}\n",
+        file_config("kappa", "read me", "")
+    );
+    env.wd.write_config(&config);
+    env.wd.init();
+    let step = env.wd.step();
+    assert_eq!(
+        step.state["values"]["outputs"]["copied"]["value"],
+        "read me"
+    );
+
+    let missing = format!(
+        "{}data \"tftest_file\" \"gone\" {{\n  id = \"file-nope\"\n}}\n",
+        common::HEADER
+    );
+    let other = env.sibling();
+    other.write_config(&missing);
+    other.init();
+    let out = other
+        .try_plan(&[])
+        .expect_err("reading a missing object fails");
+    let text = out.combined();
+    assert!(
+        text.contains("Object Not Found") && text.contains("on main.tf line 8"),
+        "{text}"
+    );
+}

@@ -18,9 +18,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tfplugin::{
-    AnyResource, ConfigureRequest, CreateRequest, DeleteRequest, Diagnostics, ImportRequest,
-    ModifyPlan, Provider, ProviderData, ReadRequest, Resource, Schema, UpdateRequest, Value,
-    validators,
+    AnyDataSource, AnyResource, ConfigureRequest, CreateRequest, DataSource, DeleteRequest,
+    Diagnostics, ImportRequest, ModifyPlan, Provider, ProviderData, ReadDataRequest, ReadRequest,
+    Resource, Schema, UpdateRequest, Value, validators,
 };
 
 /// Test provider configuration.
@@ -78,6 +78,10 @@ impl Provider for FilesProvider {
 
     fn resources(&self) -> Vec<AnyResource> {
         vec![AnyResource::new(FileResource)]
+    }
+
+    fn data_sources(&self) -> Vec<AnyDataSource> {
+        vec![AnyDataSource::new(FileDataSource)]
     }
 }
 
@@ -283,6 +287,60 @@ impl Resource for FileResource {
         Some(FileState {
             id: Value::Known(req.id),
             ..FileState::default()
+        })
+    }
+}
+
+/// Reads an existing object.
+#[derive(Serialize, Deserialize, JsonSchema, Default, Clone, Debug, PartialEq)]
+struct FileDataState {
+    /// Identifier of the object to read.
+    id: Value<String>,
+    /// Its name.
+    name: Value<String>,
+    /// Its content.
+    content: Value<String>,
+}
+
+struct FileDataSource;
+
+#[tfplugin::async_trait]
+impl DataSource for FileDataSource {
+    type State = FileDataState;
+    type ProviderData = Files;
+
+    fn type_name(&self) -> &'static str {
+        "tftest_file"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::builder::<FileDataState>()
+            .attribute("id", |a| a.required())
+            .attribute("name", |a| a.computed())
+            .attribute("content", |a| a.computed())
+            .build()
+    }
+
+    async fn read(
+        &self,
+        req: ReadDataRequest<FileDataState, Files>,
+        diags: &mut Diagnostics,
+    ) -> Option<FileDataState> {
+        let id = req.config.id.as_str().unwrap_or_default().to_string();
+        let Some(obj) = FileResource::load(&req.provider, &id, diags) else {
+            if !diags.has_errors() {
+                diags.attribute_error(
+                    tfplugin::AttributePath::new("id"),
+                    "Object Not Found",
+                    format!("No object with id {id:?} exists."),
+                );
+            }
+            return None;
+        };
+        Some(FileDataState {
+            id: Value::Known(id),
+            name: obj.name,
+            content: obj.content,
         })
     }
 }

@@ -31,6 +31,8 @@ struct ThingState {
     note: Value<String>,
     /// Stamp.
     stamp: Value<String>,
+    /// Secret.
+    secret: Value<String>,
 }
 
 #[derive(Default)]
@@ -39,6 +41,8 @@ struct Behaviour {
     rename_on_create: bool,
     /// modify_plan adds this path to requires_replace.
     extra_replace: Option<&'static str>,
+    /// Create leaves `stamp` unknown (a provider bug the framework must catch).
+    leave_unknown: bool,
     /// Versions seen by upgrade.
     upgrades: Mutex<Vec<i64>>,
 }
@@ -62,8 +66,18 @@ impl Resource for Thing {
                     .validator(validators::length(1, 5))
             })
             .attribute("size", |a| a.optional().computed().default(42))
-            .attribute("note", |a| a.optional())
+            .attribute("note", |a| {
+                a.optional()
+                    .requires_replace_if("removing the note", |prior, planned| {
+                        !prior.is_null() && planned.is_null()
+                    })
+            })
             .attribute("stamp", |a| a.computed())
+            .attribute("secret", |a| {
+                a.optional()
+                    .sensitive()
+                    .validator(validators::regex("^[a-z]+$", "must be lowercase letters"))
+            })
             .build()
     }
     async fn modify_plan(&self, req: &mut ModifyPlan<ThingState, ()>, _d: &mut Diagnostics) {
@@ -78,7 +92,11 @@ impl Resource for Thing {
     ) -> Option<ThingState> {
         let mut s = req.planned;
         s.id = Value::Known("t-1".into());
-        s.stamp = Value::Known("s".into());
+        s.stamp = if self.0.leave_unknown {
+            Value::Unknown
+        } else {
+            Value::Known("s".into())
+        };
         if self.0.rename_on_create {
             s.name = Value::Known("other".into());
         }
@@ -111,6 +129,7 @@ impl Resource for Thing {
             size: Value::Known(1),
             note: Value::Null,
             stamp: Value::Known("old".into()),
+            secret: Value::Null,
         })
     }
 }
@@ -231,7 +250,7 @@ fn dv(v: &Val, ty: &Type) -> pb::DynamicValue {
 }
 
 fn obj(pairs: &[(&str, Val)]) -> Val {
-    let mut m: BTreeMap<String, Val> = ["id", "name", "size", "note", "stamp"]
+    let mut m: BTreeMap<String, Val> = ["id", "name", "size", "note", "stamp", "secret"]
         .iter()
         .map(|k| ((*k).to_string(), Val::Null))
         .collect();
@@ -352,8 +371,8 @@ async fn plan_destroy_is_null() {
 async fn refined_unknown_config_plans_unknown() {
     let h = Harness::new(Behaviour::default()).await;
     // {"name": <ext12 unknown, not null>, others nil}, as Terraform encodes it.
-    let mut bytes = vec![0x85];
-    for k in ["id", "name", "note", "size", "stamp"] {
+    let mut bytes = vec![0x86];
+    for k in ["id", "name", "note", "secret", "size", "stamp"] {
         bytes.push(0xa0 | u8::try_from(k.len()).unwrap());
         bytes.extend_from_slice(k.as_bytes());
         if k == "name" {
@@ -707,4 +726,198 @@ async fn undeclared_rpcs_answer_unimplemented_and_shutdown_stops_the_server() {
         matches!(stopped, Ok(Ok(Ok(())))),
         "server stops after Shutdown: {stopped:?}"
     );
+}
+
+#[tokio::test]
+async fn requires_replace_if_decides_per_change() {
+    let h = Harness::new(Behaviour::default()).await;
+    let prior = obj(&[
+        ("id", s("t-1")),
+        ("name", s("a")),
+        ("size", n(42)),
+        ("note", s("x")),
+        ("stamp", s("s")),
+    ]);
+    let removed = obj(&[("name", s("a"))]);
+    let proposed = obj(&[
+        ("id", s("t-1")),
+        ("name", s("a")),
+        ("size", n(42)),
+        ("stamp", s("s")),
+    ]);
+    let r = h.plan(&prior, &proposed, &removed).await;
+    assert_eq!(
+        r.requires_replace.len(),
+        1,
+        "removing the note forces replacement"
+    );
+    let changed = obj(&[("name", s("a")), ("note", s("y"))]);
+    let proposed = obj(&[
+        ("id", s("t-1")),
+        ("name", s("a")),
+        ("size", n(42)),
+        ("note", s("y")),
+        ("stamp", s("s")),
+    ]);
+    let r = h.plan(&prior, &proposed, &changed).await;
+    assert!(
+        r.requires_replace.is_empty(),
+        "changing the note is an in-place update"
+    );
+}
+
+#[tokio::test]
+async fn sensitive_values_are_redacted_from_validator_messages() {
+    let h = Harness::new(Behaviour::default()).await;
+    let config = obj(&[("name", s("a")), ("secret", s("Hunter2"))]);
+    let r = h
+        .svc
+        .validate_resource_config(Request::new(pb::validate_resource_config::Request {
+            type_name: "test_thing".into(),
+            config: h.dv(&config),
+            client_capabilities: None,
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(r.diagnostics.len(), 1);
+    let d = &r.diagnostics[0];
+    assert!(
+        !d.detail.contains("Hunter2") && d.detail.contains("(sensitive value)"),
+        "{}",
+        d.detail
+    );
+}
+
+#[tokio::test]
+async fn apply_leaving_unknowns_is_a_provider_bug_and_they_become_null() {
+    let h = Harness::new(Behaviour {
+        leave_unknown: true,
+        ..Default::default()
+    })
+    .await;
+    let config = obj(&[("name", s("a"))]);
+    let planned = obj(&[
+        ("id", Val::Unknown),
+        ("name", s("a")),
+        ("size", n(42)),
+        ("stamp", Val::Unknown),
+    ]);
+    let r = h.apply(&Val::Null, &planned, &config).await;
+    assert_eq!(
+        summaries(&r.diagnostics),
+        vec!["Provider Returned Unknown Values"]
+    );
+    assert_eq!(h.val(r.new_state.as_ref()).attr("stamp"), &Val::Null);
+}
+
+mod nested {
+    use super::*;
+    use crate::AttributePath;
+    use crate::server::collect_requires_replace;
+    use std::collections::BTreeSet;
+
+    /// Rule.
+    #[derive(
+        Serialize, Deserialize, JsonSchema, Default, Clone, PartialEq, Eq, PartialOrd, Ord,
+    )]
+    struct Rule {
+        /// Key.
+        key: Value<String>,
+        /// Days.
+        days: Value<i64>,
+    }
+
+    /// Outer.
+    #[derive(Serialize, Deserialize, JsonSchema, Default)]
+    struct Outer {
+        /// Id.
+        id: Value<String>,
+        /// List block.
+        rule: Vec<Rule>,
+        /// Set block.
+        pick: BTreeSet<Rule>,
+        /// Single block, replaced as a whole.
+        settings: Value<Rule>,
+    }
+
+    fn schema() -> Schema {
+        let rule = |b: crate::schema::BlockBuilder| {
+            b.attribute("key", |a| a.required().requires_replace())
+                .attribute("days", |a| a.optional())
+        };
+        Schema::builder::<Outer>()
+            .attribute("id", |a| a.computed())
+            .block("rule", rule)
+            .block("pick", rule)
+            .block("settings", |b| rule(b).requires_replace())
+            .build()
+    }
+
+    fn rule(key: &str, days: i64) -> Val {
+        Val::Map([("key".to_string(), s(key)), ("days".to_string(), n(days))].into())
+    }
+
+    fn outer(rules: Vec<Val>, picks: Vec<Val>, settings: Val) -> Val {
+        Val::Map(
+            [
+                ("id".to_string(), s("x")),
+                ("rule".to_string(), Val::List(rules)),
+                ("pick".to_string(), Val::List(picks)),
+                ("settings".to_string(), settings),
+            ]
+            .into(),
+        )
+    }
+
+    fn replaced(prior: &Val, planned: &Val) -> Vec<String> {
+        let mut out = Vec::new();
+        collect_requires_replace(
+            &schema().block,
+            prior,
+            planned,
+            &AttributePath::root(),
+            &mut out,
+        );
+        let mut v: Vec<String> = out.iter().map(ToString::to_string).collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn nesting_modes_come_from_the_field_types() {
+        let s = schema();
+        let nesting = |n: &str| s.block.nested(n).unwrap().nesting;
+        use crate::schema::Nesting;
+        assert_eq!(
+            (nesting("rule"), nesting("pick"), nesting("settings")),
+            (Nesting::List, Nesting::Set, Nesting::Single)
+        );
+    }
+
+    #[test]
+    fn paths_point_into_lists_and_stop_at_sets_and_replaced_blocks() {
+        let prior = outer(vec![rule("a", 1)], vec![rule("p", 1)], rule("s", 1));
+        assert!(replaced(&prior, &prior).is_empty());
+        let days = outer(vec![rule("a", 2)], vec![rule("p", 2)], rule("s", 1));
+        assert!(
+            replaced(&prior, &days).is_empty(),
+            "days are updated in place"
+        );
+        let keys = outer(vec![rule("b", 1)], vec![rule("q", 1)], rule("s", 2));
+        assert_eq!(
+            replaced(&prior, &keys),
+            vec!["pick", "rule[0].key", "settings"]
+        );
+        let added = outer(
+            vec![rule("a", 1), rule("c", 1)],
+            vec![rule("p", 1)],
+            rule("s", 1),
+        );
+        assert_eq!(
+            replaced(&prior, &added),
+            vec!["rule[1].key"],
+            "a new element's forcing attribute"
+        );
+    }
 }
