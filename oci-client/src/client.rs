@@ -126,11 +126,34 @@ impl std::fmt::Debug for Client {
 }
 
 impl Client {
-    /// Builds the HTTP stack (rustls with the platform's roots; `http://` endpoints allowed).
+    /// Builds the HTTP stack: rustls (aws-lc-rs) with the platform's roots, or only the roots in
+    /// `config.ca_bundle`; `http://` endpoints (the emulator) are allowed.
     pub fn new(config: ClientConfig) -> Result<Self> {
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .user_agent(USER_AGENT)
-            .connect_timeout(Duration::from_secs(10))
+            .connect_timeout(Duration::from_secs(10));
+        if let Some(path) = &config.ca_bundle {
+            let pem = std::fs::read(path).map_err(|e| {
+                Error::Config(format!(
+                    "custom_cert_location {}: cannot read: {e}",
+                    path.display()
+                ))
+            })?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+                Error::Config(format!(
+                    "custom_cert_location {}: not a PEM certificate bundle: {e}",
+                    path.display()
+                ))
+            })?;
+            if certs.is_empty() {
+                return Err(Error::Config(format!(
+                    "custom_cert_location {}: no certificates in the file",
+                    path.display()
+                )));
+            }
+            builder = builder.tls_certs_only(certs);
+        }
+        let http = builder
             .build()
             .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;
         Ok(Self {

@@ -243,6 +243,9 @@ pub struct ClientConfig {
     /// Where settings came from (config file path and profile), for diagnostics.
     pub config_file: Option<PathBuf>,
     pub profile: Option<String>,
+    /// PEM bundle that REPLACES the trusted roots (upstream's `custom_cert_location`), for
+    /// TLS endpoints with a private CA. `None` = the platform's roots.
+    pub ca_bundle: Option<PathBuf>,
 }
 
 /// One resolved value and where it came from (used in error messages).
@@ -354,6 +357,7 @@ impl ClientConfig {
             retry: RetryPolicy::default(),
             config_file: None,
             profile: None,
+            ca_bundle: None,
         })
     }
 
@@ -521,6 +525,15 @@ impl ClientConfig {
             retry,
             config_file: r.file.as_ref().map(|f| f.path.clone()),
             profile: r.file.as_ref().map(|_| r.profile_name.clone()),
+            // Upstream reads this env var as `TF_VAR_x`, `OCI_x`, `x` with x kept lower-case.
+            ca_bundle: [
+                "TF_VAR_custom_cert_location",
+                "OCI_custom_cert_location",
+                "custom_cert_location",
+            ]
+            .into_iter()
+            .find_map(|v| env.get(v))
+            .map(|p| env.expand_tilde(p)),
         })
     }
 }
