@@ -203,6 +203,18 @@ impl Harness {
         cty::decode_msgpack(&d.unwrap().msgpack, &self.ty).unwrap()
     }
 
+    async fn validate(&self, config: &Val) -> pb::validate_resource_config::Response {
+        self.svc
+            .validate_resource_config(Request::new(pb::validate_resource_config::Request {
+                type_name: "test_thing".into(),
+                config: self.dv(config),
+                client_capabilities: None,
+            }))
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
     async fn plan(
         &self,
         prior: &Val,
@@ -466,16 +478,7 @@ async fn apply_delete_returns_null() {
 async fn validators_report_attribute_paths() {
     let h = Harness::new(Behaviour::default()).await;
     let config = obj(&[("name", s("much-too-long"))]);
-    let r = h
-        .svc
-        .validate_resource_config(Request::new(pb::validate_resource_config::Request {
-            type_name: "test_thing".into(),
-            config: h.dv(&config),
-            client_capabilities: None,
-        }))
-        .await
-        .unwrap()
-        .into_inner();
+    let r = h.validate(&config).await;
     assert_eq!(r.diagnostics.len(), 1);
     let path = r.diagnostics[0].attribute.as_ref().unwrap();
     assert_eq!(
@@ -486,16 +489,7 @@ async fn validators_report_attribute_paths() {
     );
     // Unknown values are not validated.
     let config = obj(&[("name", Val::Unknown)]);
-    let r = h
-        .svc
-        .validate_resource_config(Request::new(pb::validate_resource_config::Request {
-            type_name: "test_thing".into(),
-            config: h.dv(&config),
-            client_capabilities: None,
-        }))
-        .await
-        .unwrap()
-        .into_inner();
+    let r = h.validate(&config).await;
     assert!(r.diagnostics.is_empty());
 }
 
@@ -770,16 +764,7 @@ async fn requires_replace_if_decides_per_change() {
 async fn sensitive_values_are_redacted_from_validator_messages() {
     let h = Harness::new(Behaviour::default()).await;
     let config = obj(&[("name", s("a")), ("secret", s("Hunter2"))]);
-    let r = h
-        .svc
-        .validate_resource_config(Request::new(pb::validate_resource_config::Request {
-            type_name: "test_thing".into(),
-            config: h.dv(&config),
-            client_capabilities: None,
-        }))
-        .await
-        .unwrap()
-        .into_inner();
+    let r = h.validate(&config).await;
     assert_eq!(r.diagnostics.len(), 1);
     let d = &r.diagnostics[0];
     assert!(
