@@ -7,6 +7,7 @@
 //! headers, keys or bodies.
 
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,6 +25,24 @@ use crate::request::{OciRequest, RequestBody, new_request_id, new_retry_token};
 use crate::retry::{Clock, RetryPolicy, SystemClock};
 
 const USER_AGENT: &str = concat!("ocilab-oci-client/", env!("CARGO_PKG_VERSION"));
+
+/// Why reading a 2xx body failed inside [`Client::send_with`].
+#[derive(Debug)]
+pub enum BodyError {
+    /// The connection failed mid-body (retryable).
+    Http(reqwest::Error),
+    /// Writing the body somewhere failed.
+    Io {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl From<reqwest::Error> for BodyError {
+    fn from(e: reqwest::Error) -> Self {
+        BodyError::Http(e)
+    }
+}
 
 /// Status line and headers of a successful answer.
 #[derive(Debug, Clone)]
@@ -194,6 +213,21 @@ impl Client {
 
     /// Sends the request with retries and returns the raw body.
     pub async fn send(&self, req: &OciRequest) -> Result<Response<Bytes>> {
+        self.send_with(req, |resp, meta| async move {
+            let bytes = resp.bytes().await?;
+            Ok(Response { value: bytes, meta })
+        })
+        .await
+    }
+
+    /// Sends the request with retries; on a 2xx answer `read(response, meta)` consumes the body.
+    /// A failure while reading the body (connection lost mid-download) is a transport error and
+    /// is retried like any other, so `read` must be restartable (e.g. truncate its output file).
+    pub async fn send_with<T, F, Fut>(&self, req: &OciRequest, mut read: F) -> Result<T>
+    where
+        F: FnMut(reqwest::Response, ResponseMeta) -> Fut,
+        Fut: Future<Output = std::result::Result<T, BodyError>>,
+    {
         let url = req.url(self.endpoint(req.service)?)?;
         let retry_token = req.retry_token.then(new_retry_token);
         let policy = &self.config.retry;
@@ -201,9 +235,23 @@ impl Client {
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
-            let result = self.attempt(req, &url, retry_token.as_deref()).await;
+            let result = match self.attempt(req, &url, retry_token.as_deref()).await {
+                Ok((resp, meta)) => read(resp, meta).await.map_err(|e| match e {
+                    BodyError::Http(source) => Error::Transport {
+                        operation: req.operation.into(),
+                        url: url.to_string(),
+                        source,
+                    },
+                    BodyError::Io { path, source } => Error::Body {
+                        operation: req.operation.into(),
+                        path,
+                        source,
+                    },
+                }),
+                Err(e) => Err(e),
+            };
             let error = match result {
-                Ok(resp) => return Ok(resp),
+                Ok(value) => return Ok(value),
                 Err(e) => e,
             };
             let elapsed = self.clock.now().saturating_sub(start);
@@ -223,12 +271,14 @@ impl Client {
         }
     }
 
+    /// One signed attempt. A 2xx answer is returned with its body unread; any other status is
+    /// read and turned into a [`ServiceError`].
     async fn attempt(
         &self,
         req: &OciRequest,
         url: &reqwest::Url,
         retry_token: Option<&str>,
-    ) -> Result<Response<Bytes>> {
+    ) -> Result<(reqwest::Response, ResponseMeta)> {
         let request_id = new_request_id();
         let date = http_date(self.clock.utc_now());
         let (body, content_type, signing, length) = self.prepare_body(req).await?;
@@ -310,9 +360,10 @@ impl Client {
         };
         let resp = builder.send().await.map_err(transport)?;
         let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let bytes = resp.bytes().await.map_err(transport)?;
-        let meta = ResponseMeta { status, headers };
+        let meta = ResponseMeta {
+            status,
+            headers: resp.headers().clone(),
+        };
         tracing::debug!(
             operation = req.operation,
             status,
@@ -320,8 +371,9 @@ impl Client {
             "OCI response"
         );
         if (200..300).contains(&status) {
-            return Ok(Response { value: bytes, meta });
+            return Ok((resp, meta));
         }
+        let bytes = resp.bytes().await.map_err(transport)?;
         Err(Error::service(service_error(req, url, &meta, &bytes)))
     }
 

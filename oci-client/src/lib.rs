@@ -31,7 +31,7 @@ pub mod secret;
 pub mod services;
 pub mod wait;
 
-pub use client::{Client, Response, ResponseMeta};
+pub use client::{BodyError, Client, Response, ResponseMeta};
 pub use config::{AuthMode, ClientConfig, Env, ProviderArgs};
 pub use endpoints::Service;
 pub use error::{Error, Result, ServiceError};

@@ -531,3 +531,47 @@ async fn wait_for_times_out_on_the_injected_clock() {
         "never sleeps past the timeout"
     );
 }
+
+#[tokio::test]
+async fn get_object_to_file_streams_and_restarts_after_a_broken_body() {
+    let data: Vec<u8> = (0..300_000u32).map(|i| (i % 239) as u8).collect();
+    let full = data.clone();
+    let server = TestServer::start(move |_, i| {
+        if i == 0 {
+            // Promise more bytes than are sent: the connection ends mid-body.
+            Reply {
+                status: 200,
+                headers: vec![("content-length".into(), "1000000".into())],
+                body: b"partial".to_vec(),
+            }
+        } else {
+            Reply {
+                status: 200,
+                headers: vec![
+                    ("etag".into(), "e2".into()),
+                    ("opc-meta-k".into(), "v".into()),
+                ],
+                body: full.clone(),
+            }
+        }
+    })
+    .await;
+    let (client, clock) = client(&server.url);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("download.bin");
+    let resp = client
+        .get_object_to_file("ns", "bkt", "k", &GetObjectOptions::default(), &out)
+        .await
+        .unwrap();
+    let (head, written) = &resp.value;
+    assert_eq!(*written, data.len() as u64);
+    assert_eq!(head.etag.as_deref(), Some("e2"));
+    assert_eq!(head.metadata.get("k").map(String::as_str), Some("v"));
+    assert_eq!(
+        std::fs::read(&out).unwrap(),
+        data,
+        "only the complete second body is kept"
+    );
+    assert_eq!(server.requests().len(), 2);
+    assert_eq!(clock.sleeps().len(), 1);
+}

@@ -12,7 +12,7 @@ use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
 use super::{DefinedTags, FreeformTags, not_found_to_none};
-use crate::client::{Client, Response, ResponseMeta, decode};
+use crate::client::{BodyError, Client, Response, ResponseMeta, decode};
 use crate::endpoints::Service;
 use crate::error::{Error, Result};
 use crate::paginate::{Page, all_pages, collect_all, page_request};
@@ -720,6 +720,39 @@ impl Client {
         let resp = self.send(&req).await?;
         let head = ObjectHead::from_meta(&resp.meta);
         Ok(resp.map(|data| ObjectData { head, data }))
+    }
+
+    /// GetObject streamed to `path` (created or truncated; rewritten from the start if a retry
+    /// happens mid-download). Returns the object's metadata and the number of bytes written.
+    pub async fn get_object_to_file(
+        &self,
+        namespace: &str,
+        bucket: &str,
+        object: &str,
+        options: &GetObjectOptions,
+        path: &Path,
+    ) -> Result<Response<(ObjectHead, u64)>> {
+        use tokio::io::AsyncWriteExt as _;
+        let req = object_read("GetObject", Method::GET, namespace, bucket, object, options)?;
+        self.send_with(&req, |mut resp, meta| async move {
+            let io = |source| BodyError::Io {
+                path: path.to_path_buf(),
+                source,
+            };
+            let mut file = tokio::fs::File::create(path).await.map_err(io)?;
+            let mut written = 0u64;
+            while let Some(chunk) = resp.chunk().await? {
+                file.write_all(&chunk).await.map_err(io)?;
+                written += chunk.len() as u64;
+            }
+            file.flush().await.map_err(io)?;
+            let head = ObjectHead::from_meta(&meta);
+            Ok(Response {
+                value: (head, written),
+                meta,
+            })
+        })
+        .await
     }
 
     pub async fn get_object_opt(
