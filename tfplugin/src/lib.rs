@@ -16,7 +16,7 @@
 //! - [`validators`]: attribute validators.
 //! - [`Diagnostics`], [`AttributePath`] (`diagnostics.rs`).
 //! - [`Resource`], [`DataSource`], [`Provider`] and their request types (`resource.rs`).
-//! - [`testing`] (feature `testing`): drives the real `terraform` binary against a provider binary.
+//! - `testing` (feature `testing`): drives the real `terraform` binary against a provider binary.
 //!
 //! # A resource
 //! ```

@@ -46,7 +46,7 @@ pub struct Schema {
 /// A block: attributes and nested blocks.
 #[derive(Clone, Debug, Default)]
 pub struct Block {
-    /// Attributes, in declaration order.
+    /// Attributes, sorted by name.
     pub attributes: Vec<Attribute>,
     /// Nested block types.
     pub blocks: Vec<NestedBlock>,

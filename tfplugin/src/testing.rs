@@ -565,3 +565,55 @@ impl Workdir {
         );
     }
 }
+
+/// Checks a generated, checked-in file (e.g. `schemas/<type>.json`): when `path` does not hold
+/// exactly `contents`, it is rewritten and the call panics with a unified diff, so the change
+/// shows up in review and the next run passes (rust-analyzer's `ensure_file_contents`).
+///
+/// # Panics
+/// When the file was missing or different (after updating it), or cannot be written.
+#[track_caller]
+pub fn ensure_file_contents(path: &Path, contents: &str) {
+    let current = std::fs::read_to_string(path).unwrap_or_default();
+    if current.replace("\r\n", "\n") == contents {
+        return;
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).expect("creating the directory of a generated file");
+    }
+    std::fs::write(path, contents).unwrap_or_else(|e| panic!("updating {}: {e}", path.display()));
+    let diff = similar::TextDiff::from_lines(current.as_str(), contents)
+        .unified_diff()
+        .header("checked in", "generated")
+        .to_string();
+    panic!(
+        "{} was not up to date; it has been regenerated, review and commit it:\n{diff}",
+        path.display()
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ensure_file_contents_rewrites_and_reports_stale_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gen/x.json");
+        let first = std::panic::catch_unwind(|| ensure_file_contents(&path, "{\"a\": 1}\n"));
+        let message = *first.unwrap_err().downcast::<String>().unwrap();
+        assert!(message.contains("+{\"a\": 1}"), "{message}");
+        // Now current: no panic.
+        ensure_file_contents(&path, "{\"a\": 1}\n");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{\"a\": 1}\n");
+    }
+
+    #[test]
+    fn os_arch_names_follow_terraform() {
+        let os_arch = os_arch();
+        assert!(
+            os_arch.starts_with(std::env::consts::OS) && !os_arch.contains("x86_64"),
+            "{os_arch}"
+        );
+    }
+}
