@@ -26,7 +26,7 @@
 //!   (`state.lifecycle_delay()`), evaluate with `lifecycle::Timeline` on read.
 //! * **IDs**: `state.new_ocid("dataflowapplication")`.
 //! * **Errors**: return `ApiError` (`error.rs`, the only place error bodies are built); bodies in
-//!   with `extract::OciJson<T>` (400 on bad JSON, naming the field); lists page with
+//!   with `extract::OciJson<T>` / `extract::OciQuery<T>` (400 naming the field); lists page with
 //!   `paging::paginate`; creates with `opc-retry-token` go through `state.idempotent(..)`
 //!   (`idempotency.rs`).
 //! * **Caller identity**: `Extension<middleware::auth::Principal>` (tenancy + user of the key).

@@ -13,7 +13,8 @@ const BIN: &str = env!("CARGO_BIN_EXE_oci-emulator");
 const DEADLINE: Duration = Duration::from_secs(60);
 
 struct Emulator {
-    child: Child,
+    /// `None` once waited for.
+    child: Option<Child>,
     first_line: String,
     stderr: mpsc::Receiver<String>,
 }
@@ -44,7 +45,7 @@ impl Emulator {
             .recv_timeout(DEADLINE)
             .expect("the emulator printed its first line");
         Emulator {
-            child,
+            child: Some(child),
             first_line: first_line.trim_end().to_owned(),
             stderr: err_rx,
         }
@@ -55,10 +56,14 @@ impl Emulator {
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.first_line))
     }
 
+    fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
+    }
+
     /// Wait for the process to exit, with a deadline.
     fn wait(mut self) -> std::process::ExitStatus {
         let (tx, rx) = mpsc::channel();
-        let mut child = std::mem::replace(&mut self.child, Command::new("true").spawn().unwrap());
+        let mut child = self.child.take().expect("running");
         std::thread::spawn(move || {
             let _ = tx.send(child.wait());
         });
@@ -70,8 +75,10 @@ impl Emulator {
 
 impl Drop for Emulator {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 
@@ -104,7 +111,7 @@ async fn serve_json_prints_the_contract_line_and_writes_a_config() {
     );
     assert_eq!(info["profile"], "EMULATOR");
     assert_eq!(info["region"], "us-ashburn-1");
-    assert_eq!(info["pid"], emu.child.id());
+    assert_eq!(info["pid"], emu.pid());
     assert!(
         info["tenancy_id"]
             .as_str()
@@ -174,7 +181,7 @@ async fn plain_serve_prints_the_endpoint_and_sigterm_stops_it_cleanly() {
         emu.first_line
     );
     assert!(!emu.first_line.contains('{'));
-    signal(emu.child.id(), "-TERM");
+    signal(emu.pid(), "-TERM");
     let status = emu.wait();
     assert!(status.success(), "{status:?}");
 }
@@ -183,7 +190,7 @@ async fn plain_serve_prints_the_endpoint_and_sigterm_stops_it_cleanly() {
 async fn sigint_stops_it_cleanly_too() {
     let dir = tempfile::tempdir().unwrap();
     let emu = Emulator::start(&["serve", "--data-dir", dir.path().to_str().unwrap()]);
-    signal(emu.child.id(), "-INT");
+    signal(emu.pid(), "-INT");
     assert!(emu.wait().success());
 }
 
@@ -283,7 +290,7 @@ async fn kill_dash_9_then_restart_loses_nothing() {
     assert_eq!(rule.status, 200);
 
     // SIGKILL: no chance to flush anything that was not already durable.
-    let pid = emu.child.id();
+    let pid = emu.pid();
     signal(pid, "-KILL");
     let status = emu.wait();
     assert!(!status.success());
