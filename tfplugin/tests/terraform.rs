@@ -416,3 +416,46 @@ fn data_source_reads_after_apply_and_reports_missing_objects() {
         "{text}"
     );
 }
+
+/// State written by schema version 0 (attribute `text`, renamed `content` in version 1) goes
+/// through the resource's upgrade hook: the plan is empty and the state is in the new shape.
+#[test]
+fn state_from_an_older_schema_version_is_upgraded() {
+    let env = Env::new();
+    env.wd.write_config(&file_config("lambda", "old text", ""));
+    env.wd.init();
+    env.wd.step();
+
+    // Rewrite the stored state as version 0 would have written it.
+    let out = env.wd.run(&["state", "pull"]);
+    out.assert_success();
+    let mut state: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let instance = &mut state["resources"][0]["instances"][0];
+    assert_eq!(instance["schema_version"], 1);
+    instance["schema_version"] = 0.into();
+    let attrs = instance["attributes"].as_object_mut().unwrap();
+    let content = attrs.remove("content").unwrap();
+    attrs.insert("text".into(), content);
+    state["serial"] = (state["serial"].as_i64().unwrap() + 1).into();
+    env.wd.write_file("old.tfstate", &state.to_string());
+    env.wd
+        .run(&["state", "push", "old.tfstate"])
+        .assert_success();
+
+    // Without refresh, only the upgrade can have turned `text` back into `content`: a
+    // same-version decode would drop it and the plan would show an update.
+    let plan = env
+        .wd
+        .try_plan(&["-refresh=false"])
+        .unwrap_or_else(|out| panic!("{}", out.combined()));
+    assert!(plan.is_empty(), "{:?}", plan.effective_changes());
+    env.wd
+        .run(&["apply", "-input=false", "-no-color", "tfplan"])
+        .assert_success();
+    let out = env.wd.run(&["state", "pull"]);
+    let state: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let instance = &state["resources"][0]["instances"][0];
+    assert_eq!(instance["schema_version"], 1);
+    assert_eq!(instance["attributes"]["content"], "old text");
+    assert!(instance["attributes"].get("text").is_none());
+}

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use tfplugin::{
     AnyDataSource, AnyResource, ConfigureRequest, CreateRequest, DataSource, DeleteRequest,
     Diagnostics, ImportRequest, ModifyPlan, Provider, ProviderData, ReadDataRequest, ReadRequest,
-    Resource, Schema, UpdateRequest, Value, validators,
+    Resource, Schema, UpdateRequest, UpgradeRequest, Value, validators,
 };
 
 /// Test provider configuration.
@@ -96,6 +96,7 @@ struct Rule {
 
 /// A file-backed object.
 #[derive(Serialize, Deserialize, JsonSchema, Default, Clone, Debug, PartialEq)]
+#[serde(default)]
 struct FileState {
     /// Identifier assigned on create (`file-<name>`).
     id: Value<String>,
@@ -174,7 +175,9 @@ impl Resource for FileResource {
     }
 
     fn schema(&self) -> Schema {
+        // Version 1 renamed `text` (version 0) to `content`; see `upgrade`.
         Schema::builder::<FileState>()
+            .version(1)
             .attribute("id", |a| a.computed().use_state_for_unknown())
             .attribute("name", |a| {
                 a.required()
@@ -288,6 +291,29 @@ impl Resource for FileResource {
             id: Value::Known(req.id),
             ..FileState::default()
         })
+    }
+
+    async fn upgrade(&self, req: UpgradeRequest, diags: &mut Diagnostics) -> Option<FileState> {
+        let mut raw = req.raw;
+        if req.version != 0 {
+            diags.error(
+                "Unable to Upgrade Resource State",
+                format!("unknown version {}", req.version),
+            );
+            return None;
+        }
+        if let Some(obj) = raw.as_object_mut()
+            && let Some(text) = obj.remove("text")
+        {
+            obj.insert("content".into(), text);
+        }
+        match serde_json::from_value(raw) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                diags.error("Unable to Upgrade Resource State", e.to_string());
+                None
+            }
+        }
     }
 }
 
