@@ -133,7 +133,8 @@ impl Framework {
         let config = null_object(config, &self.provider_ty);
         run_validators(&self.provider_schema.block, &config, diags);
         if !diags.has_errors() {
-            self.provider.validate(&config, diags).await;
+            let r = shielded(self.provider.validate(&config, diags)).await;
+            recover(r, (), "provider", "validate", diags);
         }
     }
 
@@ -144,10 +145,14 @@ impl Framework {
         diags: &mut Diagnostics,
     ) {
         let config = null_object(config, &self.provider_ty);
-        let data = self
-            .provider
-            .configure(&config, terraform_version, self.cancel.clone(), diags)
-            .await;
+        let out = shielded(self.provider.configure(
+            &config,
+            terraform_version,
+            self.cancel.clone(),
+            diags,
+        ))
+        .await;
+        let data = recover(out, None, "provider", "configure", diags);
         if let (Some(data), Ok(mut slot)) = (data, self.provider_data.write()) {
             *slot = Some(data);
         }
@@ -161,7 +166,8 @@ impl Framework {
         };
         run_validators(&r.schema.block, config, diags);
         if !diags.has_errors() {
-            r.resource.0.validate(config, diags).await;
+            let out = shielded(r.resource.0.validate(config, diags)).await;
+            recover(out, (), type_name, "validate", diags);
         }
     }
 
@@ -190,7 +196,8 @@ impl Framework {
                 planned: Val::Null,
                 requires_replace: vec![],
             };
-            r.resource.0.modify_plan(&ctx, &mut raw, diags).await;
+            let out = shielded(r.resource.0.modify_plan(&ctx, &mut raw, diags)).await;
+            recover(out, (), type_name, "modify_plan", diags);
             return Some(PlanOutcome {
                 planned: Val::Null,
                 requires_replace: vec![],
@@ -223,7 +230,8 @@ impl Framework {
             planned,
             requires_replace,
         };
-        r.resource.0.modify_plan(&ctx, &mut raw, diags).await;
+        let out = shielded(r.resource.0.modify_plan(&ctx, &mut raw, diags)).await;
+        recover(out, (), type_name, "modify_plan", diags);
         let mut planned = raw.planned;
         normalize_blocks(block, &mut planned);
         let mut requires_replace = if creating {
@@ -258,7 +266,8 @@ impl Framework {
         let res = &r.resource.0;
 
         if *planned == Val::Null {
-            res.delete(&ctx, prior, diags).await;
+            let out = shielded(res.delete(&ctx, prior, diags)).await;
+            recover(out, (), type_name, "delete", diags);
             // On a failed delete Terraform keeps the object: hand the prior state back.
             let out = if diags.has_errors() {
                 prior.clone()
@@ -268,9 +277,11 @@ impl Framework {
             return (out, private.get());
         }
         let result = if *prior == Val::Null {
-            res.create(&ctx, planned, config, diags).await
+            let out = shielded(res.create(&ctx, planned, config, diags)).await;
+            recover(out, None, type_name, "create", diags)
         } else {
-            res.update(&ctx, prior, planned, config, diags).await
+            let out = shielded(res.update(&ctx, prior, planned, config, diags)).await;
+            recover(out, None, type_name, "update", diags)
         };
         let Some(mut new_state) = result else {
             if !diags.has_errors() {
@@ -308,7 +319,8 @@ impl Framework {
         };
         let private = Private::from_bytes(private);
         let ctx = self.ctx(private.clone());
-        match r.resource.0.read(&ctx, current, diags).await {
+        let out = shielded(r.resource.0.read(&ctx, current, diags)).await;
+        match recover(out, None, type_name, "read", diags) {
             Some(mut v) => {
                 null_write_only(&r.schema.block, &mut v);
                 normalize_blocks(&r.schema.block, &mut v);
@@ -330,7 +342,8 @@ impl Framework {
         let r = self.resource(type_name, diags)?;
         let private = Private::default();
         let ctx = self.ctx(private.clone());
-        let mut v = r.resource.0.import(&ctx, id, diags).await?;
+        let out = shielded(r.resource.0.import(&ctx, id, diags)).await;
+        let mut v = recover(out, None, type_name, "import", diags)?;
         null_write_only(&r.schema.block, &mut v);
         normalize_blocks(&r.schema.block, &mut v);
         require_known(&mut v, type_name, "import", diags);
@@ -382,7 +395,8 @@ impl Framework {
                     return None;
                 }
             };
-            r.resource.0.upgrade(version, raw, diags).await?
+            let out = shielded(r.resource.0.upgrade(version, raw, diags)).await;
+            recover(out, None, type_name, "upgrade", diags)?
         };
         null_write_only(&r.schema.block, &mut v);
         normalize_blocks(&r.schema.block, &mut v);
@@ -403,7 +417,8 @@ impl Framework {
         };
         run_validators(&d.schema.block, config, diags);
         if !diags.has_errors() {
-            d.data_source.0.validate(config, diags).await;
+            let out = shielded(d.data_source.0.validate(config, diags)).await;
+            recover(out, (), type_name, "validate", diags);
         }
     }
 
@@ -415,11 +430,45 @@ impl Framework {
     ) -> Option<Val> {
         let d = self.data_source(type_name, diags)?;
         let ctx = self.ctx(Private::default());
-        let mut v = d.data_source.0.read(&ctx, config, diags).await?;
+        let out = shielded(d.data_source.0.read(&ctx, config, diags)).await;
+        let mut v = recover(out, None, type_name, "read", diags)?;
         normalize_blocks(&d.schema.block, &mut v);
         require_known(&mut v, type_name, "read", diags);
         Some(v)
     }
+}
+
+/// Runs provider code so that a panic in it becomes a diagnostic instead of a failed RPC
+/// (which Terraform would only report as "Plugin did not respond").
+async fn shielded<F: std::future::Future>(fut: F) -> Result<F::Output, String> {
+    use futures::FutureExt as _;
+    std::panic::AssertUnwindSafe(fut)
+        .catch_unwind()
+        .await
+        .map_err(|payload| {
+            payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic without a message".to_string())
+        })
+}
+
+/// The result of [`shielded`] code, or `fallback` after reporting the panic as a provider bug.
+fn recover<T>(
+    result: Result<T, String>,
+    fallback: T,
+    type_name: &str,
+    op: &str,
+    diags: &mut Diagnostics,
+) -> T {
+    result.unwrap_or_else(|message| {
+        diags.provider_bug(
+            "Provider Panicked",
+            format!("{type_name}: {op} panicked: {message}"),
+        );
+        fallback
+    })
 }
 
 /// An all-null object for a null value (Terraform sends all-null provider config, but be safe).

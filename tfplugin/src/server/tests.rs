@@ -108,6 +108,10 @@ impl Resource for Thing {
         req: ReadRequest<ThingState, ()>,
         _d: &mut Diagnostics,
     ) -> Option<ThingState> {
+        assert!(
+            req.current.note.as_str() != Some("panic"),
+            "read was told to panic"
+        );
         Some(req.current)
     }
     async fn update(
@@ -905,4 +909,28 @@ mod nested {
             "a new element's forcing attribute"
         );
     }
+}
+
+#[tokio::test]
+async fn a_panicking_resource_method_becomes_a_diagnostic() {
+    let h = Harness::new(Behaviour::default()).await;
+    let current = obj(&[("id", s("t-1")), ("name", s("a")), ("note", s("panic"))]);
+    let r = h
+        .svc
+        .read_resource(Request::new(pb::read_resource::Request {
+            type_name: "test_thing".into(),
+            current_state: h.dv(&current),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(summaries(&r.diagnostics), vec!["Provider Panicked"]);
+    assert!(
+        r.diagnostics[0].detail.contains("read was told to panic"),
+        "{}",
+        r.diagnostics[0].detail
+    );
+    // The state Terraform had is handed back unchanged.
+    assert_eq!(h.val(r.new_state.as_ref()), current);
 }
