@@ -17,7 +17,9 @@
 //! ```
 //!
 //! Every command runs with `TF_IN_AUTOMATION=1`, `CHECKPOINT_DISABLE=1`, `-input=false`,
-//! `-no-color`, and the mirror's CLI config (`TF_CLI_CONFIG_FILE`), in a fresh temporary
+//! `-no-color`, and the mirror's CLI config (`TF_CLI_CONFIG_FILE`), without the caller's
+//! `TF_LOG*`, `TF_CLI_ARGS*`, `TF_WORKSPACE` or `TF_INPUT` (set them with
+//! [`Workdir::set_env`] or [`Workdir::run_with_env`] when a test wants them), in a fresh temporary
 //! directory per [`Workdir`], so each test gets its own `.terraform` and lock file (a rebuilt
 //! provider binary with an unchanged version would otherwise fail the lock file's checksum,
 //! tfplugin.md §2.7).
@@ -368,6 +370,18 @@ impl Workdir {
             .env_remove("TF_REATTACH_PROVIDERS")
             .env_remove("TF_PLUGIN_CACHE_DIR")
             .env_remove("TF_DATA_DIR");
+        // The caller's own Terraform settings would change what commands do or print (extra
+        // CLI arguments, logs on stderr, another workspace); tests set what they need explicitly.
+        for (key, _) in std::env::vars_os() {
+            let key = key.to_string_lossy();
+            if key.starts_with("TF_CLI_ARGS")
+                || key.starts_with("TF_LOG")
+                || key == "TF_WORKSPACE"
+                || key == "TF_INPUT"
+            {
+                cmd.env_remove(key.as_ref());
+            }
+        }
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
