@@ -119,12 +119,16 @@ pub async fn serve_async<P: Provider>(provider: P, debug: bool) -> Result<(), Se
     let address = provider.address();
     let framework = Framework::new(Box::new(provider));
 
-    // A private directory, so the socket cannot collide and disappears with the process (even
-    // when Terraform SIGKILLs a slow plugin, the directory name is unique).
-    let dir = tempfile::Builder::new()
-        .prefix("tfplugin")
-        .tempdir()
-        .map_err(io("creating the socket directory"))?;
+    // A private (0700) directory, so the socket cannot collide and disappears with the process
+    // (even when Terraform SIGKILLs a slow plugin, the directory name is unique). Like go-plugin,
+    // honour PLUGIN_UNIX_SOCKET_DIR when the host sets it.
+    let mut builder = tempfile::Builder::new();
+    builder.prefix("tfplugin");
+    let dir = match std::env::var_os("PLUGIN_UNIX_SOCKET_DIR").filter(|d| !d.is_empty()) {
+        Some(parent) => builder.tempdir_in(parent),
+        None => builder.tempdir(),
+    }
+    .map_err(io("creating the socket directory"))?;
     let socket = dir.path().join("plugin.sock");
     let listener = UnixListener::bind(&socket).map_err(io("binding the unix socket"))?;
 

@@ -116,8 +116,9 @@ impl Drop for Plugin {
     }
 }
 
-fn start_plugin(client_cert_pem: &str) -> Plugin {
+fn start_plugin(client_cert_pem: &str, socket_dir: &std::path::Path) -> Plugin {
     let mut child = Command::new(BIN)
+        .env("PLUGIN_UNIX_SOCKET_DIR", socket_dir)
         .env(tfplugin::MAGIC_COOKIE_KEY, tfplugin::MAGIC_COOKIE_VALUE)
         .env("PLUGIN_PROTOCOL_VERSIONS", "5,6")
         .env("PLUGIN_CLIENT_CERT", client_cert_pem)
@@ -201,7 +202,13 @@ async fn tls_exchange(
 async fn mutual_tls_accepts_only_the_pinned_client_certificate() {
     let (terraform_pem, terraform_cert, terraform_key) = client_identity();
     let (_, stranger_cert, stranger_key) = client_identity();
-    let p = start_plugin(&terraform_pem);
+    let socket_dir = tempfile::tempdir().unwrap();
+    let p = start_plugin(&terraform_pem, socket_dir.path());
+    assert!(
+        p.socket.starts_with(socket_dir.path()),
+        "socket {} honours PLUGIN_UNIX_SOCKET_DIR",
+        p.socket.display()
+    );
 
     // The certificate Terraform passed: the server speaks HTTP/2 (its SETTINGS frame).
     let ok = tls_exchange(
