@@ -151,6 +151,19 @@ impl Client {
         let mut builder = reqwest::Client::builder()
             .user_agent(USER_AGENT)
             .connect_timeout(Duration::from_secs(10));
+        // An emulator on loopback must never be reached through an HTTP(S)_PROXY from the
+        // environment; real OCI endpoints keep the usual proxy behaviour.
+        let all_loopback = config.endpoints.values().all(|u| {
+            let host = u.host_str().unwrap_or_default();
+            let host = host.trim_start_matches('[').trim_end_matches(']');
+            host == "localhost"
+                || host
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        });
+        if all_loopback {
+            builder = builder.no_proxy();
+        }
         if let Some(path) = &config.ca_bundle {
             let pem = std::fs::read(path).map_err(|e| {
                 Error::Config(format!(

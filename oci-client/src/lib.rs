@@ -7,6 +7,33 @@
 //! typed operations in [`services`]. Every operation returns [`Result`] with one [`Error`] type
 //! whose predicates (`is_not_found`, `is_conflict`, `is_retryable`) are how callers branch.
 //!
+//! ```no_run
+//! use std::time::Duration;
+//! use oci_client::services::{lifecycle, objectstorage::{ObjectBody, PutObjectOptions}};
+//! use oci_client::{Client, ClientConfig, Env, ProviderArgs, WaitSpec};
+//!
+//! # async fn demo() -> oci_client::Result<()> {
+//! let args = ProviderArgs {
+//!     config_file_profile: Some("EMULATOR".into()),
+//!     endpoint: Some("http://127.0.0.1:40123".into()),
+//!     ..Default::default()
+//! };
+//! let client = Client::new(ClientConfig::resolve(&args, &Env::from_process())?)?;
+//! let ns = client.get_namespace(None).await?.into_inner();
+//! if client.get_bucket_opt(&ns, "lab").await?.is_some() {
+//!     // Streams the file; the body is not signed, so it is never read twice.
+//!     let put = client
+//!         .put_object(&ns, "lab", "in/sales.csv", ObjectBody::File("sales.csv".into()), &PutObjectOptions::default())
+//!         .await?;
+//!     println!("etag {:?}", put.etag());
+//! }
+//! let spec = WaitSpec::new(&lifecycle::RUN_TERMINAL, &[lifecycle::ACCEPTED, lifecycle::IN_PROGRESS], Duration::from_secs(1200));
+//! let run = client.wait_for("run", &spec, || client.get_run_opt("ocid1.dataflowrun...")).await?;
+//! # let _ = run;
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! Layout (one concern per module):
 //! - [`config`]: `~/.oci/config` profiles, provider arguments, env fallbacks, endpoint overrides.
 //! - [`endpoints`]: realms, regions and service host templates.

@@ -336,6 +336,10 @@ async fn json_bodies_use_the_service_field_names_and_if_match_is_sent() {
         .await
         .unwrap();
     client
+        .cascading_delete_application(&created.id, None)
+        .await
+        .unwrap();
+    client
         .create_bucket(
             "ns",
             &CreateBucketDetails {
@@ -397,17 +401,33 @@ async fn json_bodies_use_the_service_field_names_and_if_match_is_sent() {
     );
     assert_eq!(body_json(&reqs[3]), json!({"compartmentId": "c2"}));
     assert!(reqs[3].header("opc-retry-token").is_some());
+    let cascade = &reqs[4];
     assert_eq!(
-        body_json(&reqs[4]),
+        cascade.target,
+        "/20200129/applications/ocid1.dataflowapplication.oc1.iad.a/actions/cascadingDeleteApplication"
+    );
+    assert!(cascade.body.is_empty());
+    assert_eq!(cascade.header("content-length"), Some("0"));
+    assert_eq!(
+        cascade.header("x-content-sha256"),
+        Some("47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=")
+    );
+    assert_eq!(
+        cascade.signature.as_ref().unwrap().len(),
+        6,
+        "an empty POST signs the body headers"
+    );
+    assert_eq!(
+        body_json(&reqs[5]),
         json!({"name": "b", "compartmentId": "c"})
     );
     assert_eq!(
-        reqs[4].header("opc-retry-token"),
+        reqs[5].header("opc-retry-token"),
         None,
         "CreateBucket takes no retry token"
     );
     assert_eq!(
-        body_json(&reqs[5]),
+        body_json(&reqs[6]),
         json!({"sourceName": "a", "newName": "b", "newObjIfNoneMatchETag": "*"})
     );
     for r in &reqs {

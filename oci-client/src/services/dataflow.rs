@@ -409,6 +409,20 @@ impl Client {
         self.send_empty(&req).await
     }
 
+    /// CascadingDeleteApplication: deletes the application and ends its runs. The POST has no
+    /// body but is still signed with `content-length: 0` and the SHA-256 of the empty string.
+    pub async fn cascading_delete_application(
+        &self,
+        application_id: &str,
+        if_match: Option<&str>,
+    ) -> Result<Response<()>> {
+        const OP: &str = "CascadingDeleteApplication";
+        let id = segment(OP, "application_id", application_id)?;
+        let path = format!("/applications/{id}/actions/cascadingDeleteApplication");
+        let req = df(OP, Method::POST, path).header_opt("if-match", if_match);
+        self.send_empty(&req).await
+    }
+
     pub async fn create_run(&self, details: &CreateRunDetails) -> Result<Response<Run>> {
         let req = df("CreateRun", Method::POST, "/runs".into())
             .json(details)?
