@@ -884,3 +884,66 @@ async fn real_socket_application_and_run() {
     server.send(req).await.expect_error(401, "NotAuthenticated");
     server.shutdown().await;
 }
+
+/// The official provider's `terminate_runs_on_deletion` path: cascading delete, then the work
+/// request, which must list the application as DELETED.
+#[tokio::test]
+async fn cascading_delete_cancels_runs_and_reports_a_work_request() {
+    let env = with_delay(1000);
+    lab_storage(&env).await;
+    let app = create_app(&env, &lab_app(&env)).await;
+    let app_id = app["id"].as_str().unwrap();
+    let run = create_run(
+        &env,
+        &json!({"compartmentId": env.tenancy(), "applicationId": app_id}),
+    )
+    .await;
+    let action = format!("/20200129/applications/{app_id}/actions/cascadingDeleteApplication");
+    env.call_h("POST", &action, b"", &[("if-match", "stale")])
+        .await
+        .expect_error(412, "NoEtagMatch");
+    let r = env.call("POST", &action, "").await.expect(202);
+    let wr_id = r.header("opc-work-request-id").unwrap().to_owned();
+    let wr_path = format!("/20200129/workRequests/{wr_id}");
+    let wr = env.call("GET", &wr_path, "").await.expect(200).json();
+    assert_eq!(wr["status"], "ACCEPTED");
+    assert!(wr.get("timeFinished").is_none());
+    assert_eq!(wr["resources"][0]["resourceId"], app_id);
+    assert_eq!(wr["resources"][0]["actionType"], "DELETED");
+    assert_eq!(wr["resources"][0]["workRequestid"], wr_id.as_str());
+    assert_eq!(
+        run_state(&env, run["id"].as_str().unwrap()).await["lifecycleState"],
+        "CANCELING"
+    );
+    env.clock.advance(Duration::seconds(2));
+    let wr = env.call("GET", &wr_path, "").await.expect(200).json();
+    assert_eq!(wr["status"], "SUCCEEDED");
+    assert_eq!(wr["percentComplete"], 100.0);
+    assert!(wr["timeFinished"].as_str().is_some());
+    assert_eq!(
+        run_state(&env, run["id"].as_str().unwrap()).await["lifecycleState"],
+        "CANCELED"
+    );
+    let app_now = env
+        .call("GET", &format!("/20200129/applications/{app_id}"), "")
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(app_now["lifecycleState"], "DELETED");
+    let errors = env
+        .call("GET", &format!("{wr_path}/errors"), "")
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(errors, json!({"items": []}));
+    env.call("POST", &action, "")
+        .await
+        .expect_error(409, "IncorrectState");
+    env.call(
+        "GET",
+        "/20200129/workRequests/ocid1.dataflowworkrequest.oc1.x.nope",
+        "",
+    )
+    .await
+    .expect_error(404, "NotAuthorizedOrNotFound");
+}

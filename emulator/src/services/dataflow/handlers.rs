@@ -850,3 +850,36 @@ pub async fn get_run_log(
     );
     Ok((StatusCode::OK, headers, body).into_response())
 }
+
+/// CascadingDeleteApplication: `POST /20200129/applications/{id}/actions/cascadingDeleteApplication`
+/// → 202 with `opc-work-request-id`; unfinished runs are canceled, the application deleted.
+pub async fn cascading_delete_application(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let wr = store::cascading_delete(&state, &id, if_match(&headers))?;
+    let mut h = HeaderMap::new();
+    if let Ok(v) = HeaderValue::from_str(&wr) {
+        h.insert("opc-work-request-id", v);
+    }
+    schedule_settle(&state);
+    Ok((StatusCode::ACCEPTED, h).into_response())
+}
+
+/// GetWorkRequest: `GET /20200129/workRequests/{id}`.
+pub async fn get_work_request(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    Ok(Json(store::get_work_request(&state, &id)?).into_response())
+}
+
+/// ListWorkRequestErrors: `GET /20200129/workRequests/{id}/errors` (our work requests never fail).
+pub async fn list_work_request_errors(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    store::get_work_request(&state, &id)?;
+    Ok(Json(serde_json::json!({"items": []})).into_response())
+}

@@ -39,6 +39,15 @@ pub fn routes() -> Router<AppState> {
             "/20200129/applications/{id}/actions/changeCompartment",
             post(h::change_application_compartment),
         )
+        .route(
+            "/20200129/applications/{id}/actions/cascadingDeleteApplication",
+            post(h::cascading_delete_application),
+        )
+        .route("/20200129/workRequests/{id}", get(h::get_work_request))
+        .route(
+            "/20200129/workRequests/{id}/errors",
+            get(h::list_work_request_errors),
+        )
         .route("/20200129/runs", get(h::list_runs).post(h::create_run))
         .route(
             "/20200129/runs/{id}",
@@ -64,6 +73,11 @@ fn operation(method: &Method, seg: &[&str]) -> Option<&'static str> {
         ("applications", 4, "POST") if seg[3] == "changeCompartment" => {
             "ChangeApplicationCompartment"
         }
+        ("applications", 4, "POST") if seg[3] == "cascadingDeleteApplication" => {
+            "CascadingDeleteApplication"
+        }
+        ("workRequests", 2, "GET") => "GetWorkRequest",
+        ("workRequests", 3, "GET") if seg[2] == "errors" => "ListWorkRequestErrors",
         ("runs", 1, "GET") => "ListRuns",
         ("runs", 1, "POST") => "CreateRun",
         ("runs", 2, "GET") => "GetRun",

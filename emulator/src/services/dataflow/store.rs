@@ -19,7 +19,9 @@
 use super::logs;
 use super::objects;
 use super::validate::{self, OciUri};
-use super::wire::{Application, ApplicationParameter, Run, RunLogSummary};
+use super::wire::{
+    Application, ApplicationParameter, Run, RunLogSummary, WorkRequest, WorkRequestResource,
+};
 use crate::clock::{parse_rfc3339, rfc3339_millis};
 use crate::error::ApiError;
 use crate::lifecycle::Timeline;
@@ -59,6 +61,12 @@ CREATE TABLE IF NOT EXISTS df_run_logs (
     time_created   TEXT NOT NULL,
     body           BLOB NOT NULL,
     PRIMARY KEY (run_id, name)
+);
+CREATE TABLE IF NOT EXISTS df_work_requests (
+    id             TEXT PRIMARY KEY,
+    time_created   TEXT NOT NULL,
+    delay_ms       INTEGER NOT NULL,
+    doc            TEXT NOT NULL
 );
 "#;
 
@@ -578,6 +586,17 @@ pub fn settle_due(state: &AppState) -> Result<(), ApiError> {
 }
 
 fn settle(state: &AppState, run: &Run, phase: &RunPhase) -> Result<(), ApiError> {
+    // Claim the run first, so a timer and a request settling at the same moment cannot both
+    // write output.
+    let claimed = state.db(|c| {
+        Ok(c.execute(
+            "UPDATE df_runs SET settled = 1 WHERE id = ?1 AND settled = 0",
+            [&run.id],
+        )?)
+    })?;
+    if claimed == 0 {
+        return Ok(());
+    }
     let mut written: i64 = 0;
     let mut output_note = None;
     if phase.state == "SUCCEEDED"
@@ -629,7 +648,7 @@ fn settle(state: &AppState, run: &Run, phase: &RunPhase) -> Result<(), ApiError>
         doc.data_read_in_bytes = read;
         doc.data_written_in_bytes = written;
         tx.execute(
-            "UPDATE df_runs SET settled = 1, doc = ?1 WHERE id = ?2",
+            "UPDATE df_runs SET doc = ?1 WHERE id = ?2",
             (serde_json::to_string(&doc)?, &run.id),
         )?;
         Ok(())
@@ -732,6 +751,95 @@ pub fn get_log(state: &AppState, run_id: &str, name: &str) -> Result<Vec<u8>, Ap
             .optional()?)
         })?
         .ok_or_else(|| ApiError::not_found("run log", name))
+}
+
+// ------------------------------------------------------------------------------------------------
+// Work requests (CascadingDeleteApplication)
+
+/// Start a cascading delete: cancel the application's unfinished runs, delete the application,
+/// and record a work request that goes ACCEPTED → INPROGRESS → SUCCEEDED over the lifecycle
+/// delay, listing the application as DELETED (what the official provider checks).
+pub fn cascading_delete(
+    state: &AppState,
+    app_id: &str,
+    if_match: Option<&str>,
+) -> Result<String, ApiError> {
+    let app = get_app(state, app_id)?;
+    if app.app.lifecycle_state != "ACTIVE" {
+        return Err(ApiError::conflict(
+            "IncorrectState",
+            format!("The application '{app_id}' is {}", app.app.lifecycle_state),
+        ));
+    }
+    check_if_match(if_match, &app.etag)?;
+    for run in list_runs(state, None)?
+        .iter()
+        .filter(|r| r.application_id == app_id)
+    {
+        cancel_run(state, &run.id, None)?;
+    }
+    delete_app(state, app_id, None)?;
+    let now = state.now();
+    let id = state.new_ocid("dataflowworkrequest");
+    let doc = WorkRequest {
+        compartment_id: app.app.compartment_id.clone(),
+        id: id.clone(),
+        operation: "DELETE_APPLICATION".to_owned(),
+        percent_complete: 0.0,
+        resources: vec![WorkRequestResource {
+            action_type: "DELETED".to_owned(),
+            resource_id: app_id.to_owned(),
+            resource_type: "application".to_owned(),
+            resource_uri: format!("/20200129/applications/{app_id}"),
+            work_requestid: id.clone(),
+        }],
+        status: "ACCEPTED".to_owned(),
+        time_accepted: rfc3339_millis(now),
+        time_started: None,
+        time_finished: None,
+    };
+    let delay_ms = state.lifecycle_delay().whole_milliseconds() as i64;
+    state.db(|c| {
+        c.execute(
+            "INSERT INTO df_work_requests (id, time_created, delay_ms, doc) VALUES (?1,?2,?3,?4)",
+            (
+                &id,
+                &doc.time_accepted,
+                delay_ms,
+                serde_json::to_string(&doc)?,
+            ),
+        )?;
+        Ok(())
+    })?;
+    Ok(id)
+}
+
+/// A work request with its status computed now.
+pub fn get_work_request(state: &AppState, id: &str) -> Result<WorkRequest, ApiError> {
+    let now = state.now();
+    let (created, delay_ms, doc): (String, i64, String) = state
+        .db(|c| {
+            Ok(c.query_row(
+                "SELECT time_created, delay_ms, doc FROM df_work_requests WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?)
+        })?
+        .ok_or_else(|| ApiError::not_found("work request", id))?;
+    let mut wr: WorkRequest = serde_json::from_str(&doc)?;
+    let start = parse_rfc3339(&created).unwrap_or(now);
+    let d = Duration::milliseconds(delay_ms);
+    let at = Timeline::new(start, &[("ACCEPTED", d), ("INPROGRESS", d)], "SUCCEEDED").at(now);
+    at.state.clone_into(&mut wr.status);
+    wr.time_started = (now >= start + d).then(|| rfc3339_millis(start + d));
+    wr.time_finished = at.terminal.then(|| rfc3339_millis(at.since));
+    wr.percent_complete = match at.state {
+        "SUCCEEDED" => 100.0,
+        "INPROGRESS" => 50.0,
+        _ => 0.0,
+    };
+    Ok(wr)
 }
 
 /// Merge run-level parameters over the application's, by name (run values win).

@@ -378,6 +378,35 @@ pub struct RunLogSummary {
     pub kind: String,
 }
 
+/// `WorkRequest` (GetWorkRequest), as used for CascadingDeleteApplication.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkRequest {
+    pub compartment_id: String,
+    pub id: String,
+    pub operation: String,
+    pub percent_complete: f64,
+    pub resources: Vec<WorkRequestResource>,
+    pub status: String,
+    pub time_accepted: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub time_started: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub time_finished: Option<String>,
+}
+
+/// One resource a work request touched. Note the SDK's spelling `workRequestid`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkRequestResource {
+    pub action_type: String,
+    pub resource_id: String,
+    pub resource_type: String,
+    pub resource_uri: String,
+    #[serde(rename = "workRequestid")]
+    pub work_requestid: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
