@@ -231,6 +231,10 @@ def identity(cfg, ep, tenancy):
     everything = oci.pagination.list_call_get_all_results(iam.list_policies, comp.id, limit=2)
     names = sorted(p.name for p in everything.data)
     check(names == [f"conformance-p{i}" for i in range(5)], "ListPolicies paginated (limit=2)", names)
+    full = iam.list_policies(comp.id, limit=5)
+    check(len(full.data) == 5 and full.has_next_page, "a full IAM page carries opc-next-page")
+    tail = iam.list_policies(comp.id, limit=5, page=full.next_page)
+    check(tail.data == [] and not tail.has_next_page, "...and the next page is empty with no token (IAM quirk)")
     by_name = iam.list_policies(comp.id, name="conformance-p3").data
     check([p.name for p in by_name] == ["conformance-p3"], "ListPolicies name filter")
     check(str(by_name[0].version_date)[:10] == "2018-08-23", "versionDate round-trips", by_name[0].version_date)
@@ -352,6 +356,21 @@ def data_flow(cfg, ep, tenancy, ns, compartment):
     df.delete_application(app2.id)
     gone = wait_state(df, df.get_application(app2.id), "DELETED").data
     check(gone.lifecycle_state == "DELETED", "DeleteApplication reaches DELETED")
+    # Cascading delete (the official provider's terminate_runs_on_deletion path).
+    extra_app = df.list_applications(tenancy, display_name="extra-0").data[0]
+    run4 = df.create_run(M.CreateRunDetails(compartment_id=tenancy, application_id=extra_app.id)).data
+    casc = df.cascading_delete_application(extra_app.id)
+    wr_id = casc.headers.get("opc-work-request-id")
+    check(casc.status == 202 and wr_id, "CascadingDeleteApplication 202 with opc-work-request-id")
+    wr = oci.wait_until(df, df.get_work_request(wr_id), "status", "SUCCEEDED", max_interval_seconds=1,
+                        max_wait_seconds=60).data
+    check(any(r.resource_id == extra_app.id and r.action_type == "DELETED" for r in wr.resources)
+          and wr.time_finished is not None, "work request lists the application as DELETED")
+    check(df.list_work_request_errors(wr_id).data.items == [], "ListWorkRequestErrors is empty")
+    check(df.get_run(run4.id).data.lifecycle_state in ("CANCELING", "CANCELED", "SUCCEEDED"),
+          "cascading delete ends the application's runs")
+    check(df.get_application(extra_app.id).data.lifecycle_state in ("DELETING", "DELETED"),
+          "cascading delete deletes the application")
     expect_error("GetRun of an unknown id is 404", 404, "NotAuthorizedOrNotFound", df.get_run,
                  "ocid1.dataflowrun.oc1.us-ashburn-1.doesnotexist")
 
