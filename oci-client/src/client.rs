@@ -513,6 +513,10 @@ fn service_error(
         code,
         message,
         opc_request_id: meta.opc_request_id().map(str::to_string),
+        retry_after: meta
+            .header("retry-after")
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs),
         method: req.method.to_string(),
         url: url.to_string(),
     }

@@ -16,6 +16,8 @@ pub struct ServiceError {
     pub code: String,
     pub message: String,
     pub opc_request_id: Option<String>,
+    /// The `retry-after` header (whole seconds), when the service sent one.
+    pub retry_after: Option<std::time::Duration>,
     /// Method and URL of the request, for diagnostics. URLs never carry secrets.
     pub method: String,
     pub url: String,

@@ -6,7 +6,8 @@
 //!
 //! How long: at most `max_attempts` attempts (default 8, as the SDKs) within `max_elapsed`
 //! (default 600 s, the Python SDK's budget). Between attempts we sleep a full-jitter exponential
-//! backoff, `U(0, min(max_delay, base_delay * 2^(n-1)))` for the n-th retry. If the next sleep would
+//! backoff, `U(0, min(max_delay, base_delay * 2^(n-1)))` for the n-th retry, unless the answer
+//! carried `retry-after` (seconds), which is obeyed up to `max_delay`. If the next sleep would
 //! end past the time budget we stop and return the last error instead of sleeping in vain.
 //!
 //! The provider arguments map onto this as in the official provider (official-provider.md §3.6):
@@ -196,7 +197,14 @@ impl RetryPolicy {
         if self.max_attempts.is_some_and(|max| attempts >= max) {
             return None;
         }
-        let delay = self.backoff(attempts);
+        // A service that says when to come back (`retry-after`, e.g. on 429/503) is obeyed,
+        // capped at `max_delay`; otherwise full-jitter backoff.
+        let delay = match error {
+            Error::Service(e) if e.retry_after.is_some() => {
+                e.retry_after.unwrap_or_default().min(self.max_delay)
+            }
+            _ => self.backoff(attempts),
+        };
         if self
             .max_elapsed
             .is_some_and(|budget| elapsed.saturating_add(delay) >= budget)
@@ -234,6 +242,7 @@ mod tests {
             code: code.into(),
             message: String::new(),
             opc_request_id: None,
+            retry_after: None,
             method: "GET".into(),
             url: "http://x".into(),
         })

@@ -218,3 +218,19 @@ async fn each_create_call_gets_its_own_token() {
         "reads carry no retry token"
     );
 }
+
+#[tokio::test]
+async fn retry_after_is_obeyed_up_to_the_cap() {
+    let server = TestServer::start(|_, i| match i {
+        0 => Reply::error(429, "TooManyRequests", "slow down").header("retry-after", "7"),
+        1 => Reply::error(503, "ServiceUnavailable", "later").header("retry-after", "3600"),
+        _ => Reply::json(200, policy_json()),
+    })
+    .await;
+    let (client, clock) = client(&server.url);
+    client.get_policy("ocid1.policy.oc1..p1").await.unwrap();
+    assert_eq!(
+        clock.sleeps(),
+        [Duration::from_secs(7), Duration::from_secs(30)]
+    );
+}
