@@ -215,6 +215,26 @@ impl RetryPolicy {
     }
 }
 
+/// Whether a transport error is rustls refusing the peer (certificate or handshake failure).
+pub fn is_tls_rejection(error: &reqwest::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = cause {
+        if e.is::<rustls::Error>() {
+            return true;
+        }
+        // hyper wraps the rustls error in (nested) io::Errors, whose `source()` skips the
+        // payload itself, so step into the payload explicitly.
+        cause = match e
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+        {
+            Some(inner) => Some(inner),
+            None => e.source(),
+        };
+    }
+    false
+}
+
 /// The retry classification of an error (see the module docs).
 pub fn is_retryable(error: &Error) -> bool {
     match error {
@@ -225,7 +245,8 @@ pub fn is_retryable(error: &Error) -> bool {
             500..=599 => true,
             _ => false,
         },
-        Error::Transport { source, .. } => !source.is_builder(),
+        // A certificate the client does not trust will not become trusted by retrying.
+        Error::Transport { source, .. } => !source.is_builder() && !is_tls_rejection(source),
         _ => false,
     }
 }

@@ -100,10 +100,17 @@ async fn https_with_a_custom_ca_bundle() {
         "{head}"
     );
 
-    // Without the bundle the self-signed certificate is rejected: verification is real.
-    let untrusting = Client::new(config_for(&url, None)).unwrap();
+    // Without the bundle the self-signed certificate is rejected: verification is real, and an
+    // untrusted certificate is not retried.
+    let clock = oci_client::retry::ManualClock::new();
+    let untrusting = Client::new(config_for(&url, None))
+        .unwrap()
+        .with_retry_policy(oci_client::RetryPolicy::default())
+        .with_clock(Arc::new(clock.clone()));
     let err = untrusting.get_namespace(None).await.unwrap_err();
     assert!(matches!(err, oci_client::Error::Transport { .. }), "{err}");
+    assert!(!err.is_retryable(), "{err:?}");
+    assert!(clock.sleeps().is_empty());
     assert_eq!(
         heads.lock().unwrap().len(),
         1,
