@@ -260,6 +260,8 @@ struct Resolver<'a> {
     args: &'a ProviderArgs,
     env: &'a Env,
     file: Option<ConfigFile>,
+    /// Why no config file was used, for error messages.
+    no_file_reason: String,
     profile_name: String,
     profile: BTreeMap<String, String>,
 }
@@ -323,7 +325,8 @@ impl Resolver<'_> {
                     f.path.display()
                 )),
                 None => s.push_str(&format!(
-                    ", or `{key}` in an OCI config file (none found: OCI_CONFIG_FILE is unset and ~/.oci/config does not exist)"
+                    ", or `{key}` in an OCI config file (none used: {})",
+                    self.no_file_reason
                 )),
             }
         }
@@ -368,6 +371,7 @@ impl ClientConfig {
             args,
             env,
             file: None,
+            no_file_reason: String::new(),
             profile_name: "DEFAULT".into(),
             profile: BTreeMap::new(),
         };
@@ -396,17 +400,25 @@ impl ClientConfig {
                 "auth = \"SecurityToken\" needs `config_file_profile` (the profile that names `security_token_file`)".into(),
             ));
         }
-        let config_path = env
-            .get("OCI_CONFIG_FILE")
-            .map(|p| env.expand_tilde(p))
-            .or_else(|| {
-                let home = env.home()?;
-                [home.join(".oci/config"), home.join(".oraclebmc/config")]
-                    .into_iter()
-                    .find(|p| p.is_file())
-            });
-        if let Some(path) = config_path.filter(|p| p.is_file()) {
-            r.file = Some(ConfigFile::load(&path)?);
+        match env.get("OCI_CONFIG_FILE").map(|p| env.expand_tilde(p)) {
+            Some(path) if path.is_file() => r.file = Some(ConfigFile::load(&path)?),
+            Some(path) => {
+                r.no_file_reason = format!("OCI_CONFIG_FILE={} does not exist", path.display());
+            }
+            None => {
+                let found = env.home().and_then(|home| {
+                    [home.join(".oci/config"), home.join(".oraclebmc/config")]
+                        .into_iter()
+                        .find(|p| p.is_file())
+                });
+                match found {
+                    Some(path) => r.file = Some(ConfigFile::load(&path)?),
+                    None => {
+                        r.no_file_reason =
+                            "OCI_CONFIG_FILE is unset and ~/.oci/config does not exist".into();
+                    }
+                }
+            }
         }
         if let Some(p) = &profile_arg {
             r.profile_name = p.value.clone();
@@ -428,8 +440,8 @@ impl ClientConfig {
             },
             (None, Some(p)) => {
                 return Err(Error::Config(format!(
-                    "config_file_profile \"{}\" ({}): no OCI config file found (checked OCI_CONFIG_FILE, ~/.oci/config, ~/.oraclebmc/config)",
-                    p.value, p.source
+                    "config_file_profile \"{}\" ({}): no OCI config file found ({})",
+                    p.value, p.source, r.no_file_reason
                 )));
             }
             (None, None) => {}
@@ -574,7 +586,8 @@ fn load_key(r: &Resolver<'_>, missing: &mut Vec<String>) -> Result<Option<Privat
         )
     } else {
         missing.push(format!(
-            "missing private key: set `private_key` or `private_key_path` ({}, TF_VAR_/OCI_ forms), or `key_file` in the config profile",
+            "missing private key: {} (inline PEM); or {}",
+            r.where_we_looked("private_key", None),
             r.where_we_looked("private_key_path", Some("key_file"))
         ));
         return Ok(None);

@@ -283,10 +283,20 @@ fn missing_fields_are_named_with_the_file_and_profile() {
     // Region was inherited from DEFAULT, so it is not reported.
     assert!(!msg.contains("missing `region`"), "{msg}");
 
+    let typo = Home::new();
+    let msg = err(
+        &ProviderArgs::default(),
+        &typo.env(&[("OCI_CONFIG_FILE", "/nonexistent/oci-config")]),
+    );
+    assert!(
+        msg.contains("OCI_CONFIG_FILE=/nonexistent/oci-config does not exist"),
+        "{msg}"
+    );
+
     let no_file = Home::new();
     let msg = err(&ProviderArgs::default(), &no_file.env(&[]));
     assert!(
-        msg.contains("missing `region`") && msg.contains("none found"),
+        msg.contains("missing `region`") && msg.contains("none used"),
         "{msg}"
     );
 }
