@@ -11,6 +11,14 @@ use oci_client::auth::{BodySigning, KeyId, Signer, SigningInput};
 struct Fixture {
     meta: Meta,
     vectors: Vec<Vector>,
+    path_params: Vec<PathParam>,
+}
+
+/// An object name and the request target the SDK's ObjectStorageClient sent for HeadObject.
+#[derive(serde::Deserialize)]
+struct PathParam {
+    name: String,
+    path: String,
 }
 
 #[derive(serde::Deserialize)]
@@ -133,4 +141,25 @@ fn date_header_is_imf_fixdate() {
         oci_client::auth::signer::http_date(t),
         "Sat, 21 Nov 2026 02:25:26 GMT"
     );
+}
+
+#[tokio::test]
+async fn object_names_reach_the_wire_encoded_like_the_official_sdk() {
+    let fixture = load();
+    assert!(fixture.path_params.len() >= 7);
+    let server = common::TestServer::start(|_, _| common::Reply::empty(200)).await;
+    let (client, _) = common::client(&server.url);
+    for p in &fixture.path_params {
+        client
+            .head_object("ns", "b", &p.name, &Default::default())
+            .await
+            .unwrap();
+    }
+    let targets: Vec<String> = server.requests().into_iter().map(|r| r.target).collect();
+    let expected: Vec<&str> = fixture
+        .path_params
+        .iter()
+        .map(|p| p.path.as_str())
+        .collect();
+    assert_eq!(targets, expected);
 }

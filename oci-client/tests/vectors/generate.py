@@ -74,6 +74,45 @@ CASES = [
 ]
 
 
+# Object names as the SDK's BaseClient encodes path parameters (strict encoding:
+# quote(v, safe=''), plus '.'/'..' → %2E for Object Storage).
+PATH_PARAMS = ["dir/hello world%.txt", "a+b=c&d?e#f", "ünïcødé/ファイル", "tab\there", "~user_name-1.0",
+               "semi;colon,comma:colon@at!bang$dollar'quote(paren)*star", "back\\slash"]
+
+
+class _CapturePaths(requests.adapters.BaseAdapter):
+    """A transport that records the request target instead of sending it."""
+
+    def __init__(self):
+        super().__init__()
+        self.paths = []
+
+    def send(self, request, **kwargs):
+        self.paths.append(request.path_url)
+        response = requests.models.Response()
+        response.status_code = 200
+        response._content = b""
+        response.request = request
+        response.url = request.url
+        return response
+
+    def close(self):
+        pass
+
+
+def encoded_path_params():
+    """Object names as the SDK's own ObjectStorageClient puts them on the wire (HeadObject)."""
+    config = {"user": USER, "tenancy": TENANCY, "fingerprint": FINGERPRINT, "key_file": KEY_FILE,
+              "region": "us-ashburn-1"}
+    client = oci.object_storage.ObjectStorageClient(
+        config, service_endpoint="http://127.0.0.1:1", retry_strategy=oci.retry.NoneRetryStrategy())
+    capture = _CapturePaths()
+    client.base_client.session.mount("http://", capture)
+    for name in PATH_PARAMS:
+        client.head_object("ns", "b", name)
+    return [{"name": n, "path": p} for n, p in zip(PATH_PARAMS, capture.paths, strict=True)]
+
+
 def main():
     out = []
     for name, which, method, url, body, ctype, enforce in CASES:
@@ -104,7 +143,8 @@ def main():
         "key_file": "../fixtures/keys/pkcs8.pem",
     }
     with open(os.path.join(HERE, "signatures.json"), "w") as f:
-        json.dump({"meta": meta, "vectors": out}, f, indent=2, ensure_ascii=False)
+        json.dump({"meta": meta, "vectors": out, "path_params": encoded_path_params()}, f,
+                  indent=2, ensure_ascii=False)
         f.write("\n")
 
 
