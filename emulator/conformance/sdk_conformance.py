@@ -132,6 +132,9 @@ def object_storage(cfg, ep, tenancy, workdir):
     d = os_.list_objects(ns, "conf-b1", delimiter="/")
     check(sorted(d.data.prefixes or []) == ["dir/", "list/"], "ListObjects delimiter prefixes", d.data.prefixes)
 
+    versions = os_.list_object_versions(ns, "conf-b1", prefix="list/").data.items
+    check(sorted(v.name for v in versions) == [f"list/obj-{i}" for i in range(5)]
+          and all(v.version_id for v in versions), "ListObjectVersions")
     os_.rename_object(ns, "conf-b1", M.RenameObjectDetails(source_name="list/obj-0", new_name="list/renamed"))
     check(os_.get_object(ns, "conf-b1", "list/renamed").data.content == b"0", "RenameObject")
     expect_error("RenameObject from a missing source is 404", 404, None, os_.rename_object, ns, "conf-b1",
