@@ -142,6 +142,12 @@ def object_storage(tenancy, work):
 
 
 def identity(tenancy):
+    ten = data(ok("iam tenancy get", "iam", "tenancy", "get", "--tenancy-id", tenancy))
+    check(ten and ten["home-region-key"] == "IAD", "tenancy home region", ten)
+    subs = data(ok("iam region-subscription list", "iam", "region-subscription", "list", "--tenancy-id", tenancy))
+    check(subs and subs[0]["is-home-region"] is True, "home region subscription", subs)
+    regions = data(ok("iam region list", "iam", "region", "list"))
+    check(any(r["name"] == "us-ashburn-1" for r in regions or []), "region list", regions)
     comp = data(ok("iam compartment create", "iam", "compartment", "create", "--compartment-id", tenancy,
                    "--name", "cli-lab", "--description", "CLI conformance"))
     comp_id = comp["id"] if comp else tenancy

@@ -189,6 +189,11 @@ RULE = "ALL {resource.type = 'dataflowrun', resource.compartment.id = '%s'}"
 def identity(cfg, ep, tenancy):
     iam = client(oci.identity.IdentityClient, cfg, ep)
     M = oci.identity.models
+    ten = iam.get_tenancy(tenancy).data
+    check(ten.id == tenancy and ten.home_region_key == "IAD", "GetTenancy")
+    subs = iam.list_region_subscriptions(tenancy).data
+    check([(r.region_name, r.is_home_region) for r in subs] == [(cfg["region"], True)], "ListRegionSubscriptions")
+    check(any(r.name == cfg["region"] for r in iam.list_regions().data), "ListRegions")
     comp = iam.create_compartment(M.CreateCompartmentDetails(
         compartment_id=tenancy, name="conformance", description="SDK conformance")).data
     check(comp.compartment_id == tenancy and comp.lifecycle_state == "ACTIVE", "CreateCompartment")

@@ -591,3 +591,58 @@ async fn real_socket_signed_requests_and_a_foreign_key() {
     server.send(req).await.expect_error(401, "NotAuthenticated");
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn tenancy_region_subscriptions_and_regions() {
+    let env = Env::new();
+    let t = env.tenancy();
+    let tenancy = env
+        .call("GET", &format!("/20160918/tenancies/{t}"), "")
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(tenancy["id"], t.as_str());
+    assert_eq!(tenancy["homeRegionKey"], "IAD");
+    let subs = env
+        .call(
+            "GET",
+            &format!("/20160918/tenancies/{t}/regionSubscriptions"),
+            "",
+        )
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(
+        subs,
+        json!([{"regionKey": "IAD", "regionName": "us-ashburn-1", "status": "READY", "isHomeRegion": true}])
+    );
+    let regions = env
+        .call("GET", "/20160918/regions", "")
+        .await
+        .expect(200)
+        .json();
+    assert!(
+        regions
+            .as_array()
+            .unwrap()
+            .contains(&json!({"key": "IAD", "name": "us-ashburn-1"}))
+    );
+    env.call("GET", "/20160918/tenancies/ocid1.tenancy.oc1..other", "")
+        .await
+        .expect_error(404, "NotAuthorizedOrNotFound");
+    let ops: Vec<String> = env
+        .state
+        .requests()
+        .iter()
+        .filter_map(|r| r.operation.map(str::to_owned))
+        .collect();
+    assert_eq!(
+        ops,
+        [
+            "GetTenancy",
+            "ListRegionSubscriptions",
+            "ListRegions",
+            "GetTenancy"
+        ]
+    );
+}

@@ -4,7 +4,8 @@ use super::store::{self, IamDoc, Kind, Stored};
 use super::syntax;
 use super::wire::{
     CreateCompartmentDetails, CreateDynamicGroupDetails, CreatePolicyDetails, DynamicGroup,
-    LIFECYCLE_STATES, Policy, UpdateDynamicGroupDetails, UpdatePolicyDetails,
+    LIFECYCLE_STATES, Policy, Region, RegionSubscription, Tenancy, UpdateDynamicGroupDetails,
+    UpdatePolicyDetails,
 };
 use crate::clock::rfc3339_millis;
 use crate::compartments::{self, Compartment, NewCompartment};
@@ -569,6 +570,87 @@ pub async fn create_compartment(
             Some(c.id.clone()),
         ))
     })
+}
+
+// ------------------------------------------------------------------------------------------------
+// Tenancy and regions (read-only facts of the emulated account)
+
+/// Regions the emulator knows by key (the SDK's short keys, upper-case as IAM returns them).
+const REGIONS: &[(&str, &str)] = &[
+    ("IAD", "us-ashburn-1"),
+    ("PHX", "us-phoenix-1"),
+    ("FRA", "eu-frankfurt-1"),
+    ("LHR", "uk-london-1"),
+    ("NRT", "ap-tokyo-1"),
+    ("ORD", "us-chicago-1"),
+];
+
+fn home_region_key(state: &AppState) -> String {
+    let region = &state.identity().region;
+    REGIONS
+        .iter()
+        .find(|(_, name)| name == region)
+        .map_or_else(|| region.to_ascii_uppercase(), |(key, _)| (*key).to_owned())
+}
+
+fn require_tenancy(state: &AppState, id: &str) -> ApiResult<()> {
+    if id == state.identity().tenancy_id {
+        Ok(())
+    } else {
+        Err(ApiError::not_found("tenancy", id))
+    }
+}
+
+/// GetTenancy: `GET /20160918/tenancies/{id}`.
+pub async fn get_tenancy(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Tenancy>> {
+    require_tenancy(&state, &id)?;
+    let root = state.db(|c| compartments::get(c, &id))?;
+    Ok(Json(Tenancy {
+        name: root
+            .as_ref()
+            .map_or_else(|| "emulator-tenancy".to_owned(), |r| r.name.clone()),
+        description: root.map(|r| r.description).unwrap_or_default(),
+        id,
+        home_region_key: home_region_key(&state),
+        freeform_tags: Default::default(),
+        defined_tags: Default::default(),
+    }))
+}
+
+/// ListRegionSubscriptions: `GET /20160918/tenancies/{id}/regionSubscriptions` — the home
+/// region only.
+pub async fn list_region_subscriptions(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<RegionSubscription>>> {
+    require_tenancy(&state, &id)?;
+    Ok(Json(vec![RegionSubscription {
+        region_key: home_region_key(&state),
+        region_name: state.identity().region.clone(),
+        status: "READY".to_owned(),
+        is_home_region: true,
+    }]))
+}
+
+/// ListRegions: `GET /20160918/regions`.
+pub async fn list_regions(State(state): State<AppState>) -> Json<Vec<Region>> {
+    let mut regions: Vec<Region> = REGIONS
+        .iter()
+        .map(|(k, n)| Region {
+            key: (*k).to_owned(),
+            name: (*n).to_owned(),
+        })
+        .collect();
+    if !REGIONS.iter().any(|(_, n)| *n == state.identity().region) {
+        regions.push(Region {
+            key: home_region_key(&state),
+            name: state.identity().region.clone(),
+        });
+    }
+    Json(regions)
 }
 
 #[cfg(test)]

@@ -53,6 +53,12 @@ pub fn routes() -> Router<AppState> {
             get(h::list_compartments).post(h::create_compartment),
         )
         .route("/20160918/compartments/{id}", get(h::get_compartment))
+        .route("/20160918/tenancies/{id}", get(h::get_tenancy))
+        .route(
+            "/20160918/tenancies/{id}/regionSubscriptions",
+            get(h::list_region_subscriptions),
+        )
+        .route("/20160918/regions", get(h::list_regions))
 }
 
 /// Operation names as in the OCI API reference.
@@ -72,6 +78,9 @@ fn operation(method: &Method, seg: &[&str]) -> Option<&'static str> {
         ("compartments", 1, "GET") => "ListCompartments",
         ("compartments", 1, "POST") => "CreateCompartment",
         ("compartments", _, "GET") if one => "GetCompartment",
+        ("tenancies", _, "GET") if one => "GetTenancy",
+        ("tenancies", 3, "GET") if seg[2] == "regionSubscriptions" => "ListRegionSubscriptions",
+        ("regions", 1, "GET") => "ListRegions",
         _ => return None,
     })
 }

@@ -107,6 +107,35 @@ pub struct CreateCompartmentDetails {
     pub defined_tags: Option<DefinedTags>,
 }
 
+/// `Tenancy` (GetTenancy).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tenancy {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub home_region_key: String,
+    pub freeform_tags: FreeformTags,
+    pub defined_tags: DefinedTags,
+}
+
+/// `RegionSubscription` (ListRegionSubscriptions).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegionSubscription {
+    pub region_key: String,
+    pub region_name: String,
+    pub status: String,
+    pub is_home_region: bool,
+}
+
+/// `Region` (ListRegions).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Region {
+    pub key: String,
+    pub name: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
