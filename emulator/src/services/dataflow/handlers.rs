@@ -784,6 +784,7 @@ pub async fn delete_run(
     headers: HeaderMap,
 ) -> ApiResult<StatusCode> {
     store::cancel_run(&state, &id, if_match(&headers))?;
+    schedule_settle(&state);
     Ok(StatusCode::ACCEPTED)
 }
 
