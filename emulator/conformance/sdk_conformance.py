@@ -13,6 +13,7 @@ import hashlib
 import base64
 import os
 import sys
+import time
 import traceback
 
 import oci
@@ -351,6 +352,18 @@ def data_flow(cfg, ep, tenancy, ns, compartment):
     check(ur.freeform_tags == {"lab": "yes"}, "UpdateRun tags")
     df.change_run_compartment(run.id, M.ChangeRunCompartmentDetails(compartment_id=compartment))
     check(df.get_run(run.id).data.compartment_id == compartment, "ChangeRunCompartment")
+
+    # Output appears at the finish time by itself (the emulator's settle timer), without any
+    # Data Flow request: poll Object Storage only, with a deadline.
+    timed = df.create_run(M.CreateRunDetails(compartment_id=tenancy, application_id=app.id, parameters=[
+        M.ApplicationParameter(name="output", value=f"oci://df-output@{ns}/timer/")])).data
+    deadline = time.monotonic() + 30
+    found = []
+    while time.monotonic() < deadline and "timer/_SUCCESS" not in found:
+        found = [o.name for o in os_.list_objects(ns, "df-output", prefix="timer/").data.objects]
+        time.sleep(0.1)
+    check("timer/_SUCCESS" in found, "run output is written at the finish time without polling the run", found)
+    check(df.get_run(timed.id).data.lifecycle_state == "SUCCEEDED", "...and the run is SUCCEEDED")
 
     # Cancel: a second run canceled right away goes CANCELING → CANCELED (or had finished).
     run3 = df.create_run(M.CreateRunDetails(compartment_id=tenancy, application_id=app.id)).data
