@@ -947,3 +947,50 @@ async fn cascading_delete_cancels_runs_and_reports_a_work_request() {
     .await
     .expect_error(404, "NotAuthorizedOrNotFound");
 }
+
+/// Fault rules and the request log see Data Flow operations by their OCI names: a 503 on
+/// CreateRun fires once and creates nothing; the retry then succeeds.
+#[tokio::test]
+async fn fault_rules_and_request_log_name_data_flow_operations() {
+    let env = Env::new();
+    lab_storage(&env).await;
+    let app = create_app(&env, &lab_app(&env)).await;
+    let rule = json!({"service": "dataflow", "operation": "CreateRun", "status": 503, "code": "ServiceUnavailable", "count": 1});
+    env.control("POST", "/_emulator/faults", &rule.to_string())
+        .await;
+    let body = json!({"compartmentId": env.tenancy(), "applicationId": app["id"]}).to_string();
+    env.call("POST", "/20200129/runs", &body)
+        .await
+        .expect_error(503, "ServiceUnavailable");
+    let list = format!("/20200129/runs?compartmentId={}", env.tenancy());
+    assert_eq!(
+        env.call("GET", &list, "").await.expect(200).json(),
+        json!([])
+    );
+    env.call("POST", "/20200129/runs", &body).await.expect(200);
+    let ops: Vec<(String, u16)> = env
+        .control("GET", "/_emulator/requests", "")
+        .await
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["service"] == "dataflow")
+        .map(|r| {
+            (
+                r["operation"].as_str().unwrap_or("?").to_owned(),
+                r["status"].as_u64().unwrap() as u16,
+            )
+        })
+        .collect();
+    let expected: Vec<(String, u16)> = [
+        ("CreateApplication", 200),
+        ("CreateRun", 503),
+        ("ListRuns", 200),
+        ("CreateRun", 200),
+    ]
+    .into_iter()
+    .map(|(o, s)| (o.to_owned(), s))
+    .collect();
+    assert_eq!(ops, expected);
+}
