@@ -429,7 +429,7 @@ mod tests {
     }
 
     #[test]
-    fn run_total_ocpu_field_name() {
+    fn run_log_summary_field_names() {
         let s = serde_json::to_string(&RunLogSummary {
             name: "n".into(),
             run_id: "r".into(),
