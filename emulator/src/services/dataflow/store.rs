@@ -7,9 +7,9 @@
 //! from stored timestamps (`lifecycle::Timeline`), so a restart resumes a run where it was. The
 //! outcome is planned at create from what the emulated Object Storage holds (script, archive,
 //! argument buckets, logs bucket; see `plan_outcome`), with the `lifecycleDetails` the user would
-//! see. (Planned at create, as Data Flow resolves the files when the run is accepted: uploading
-//! a missing script afterwards does not rescue that run; a new run sees it.) Cancel (DeleteRun)
-//! switches to CANCELING → CANCELED from the cancel time.
+//! see. (The emulator's simplification: the outcome is fixed at create, so uploading a missing
+//! script afterwards does not rescue that run; a new run sees it.) Cancel (DeleteRun) switches
+//! to CANCELING → CANCELED from the cancel time.
 //!
 //! When a run reaches its terminal state the emulator "settles" it once: it writes the driver
 //! logs (served by ListRunLogs/GetRunLog and, if a logs bucket is set, written there) and, on
