@@ -994,3 +994,39 @@ async fn fault_rules_and_request_log_name_data_flow_operations() {
     .collect();
     assert_eq!(ops, expected);
 }
+
+/// `POST /_emulator/reset` drops applications, runs, logs and work requests; the dump shows
+/// them until then, with computed states.
+#[tokio::test]
+async fn dump_shows_applications_and_runs_and_reset_drops_them() {
+    let env = Env::new();
+    lab_storage(&env).await;
+    let app = create_app(&env, &lab_app(&env)).await;
+    let run = create_run(
+        &env,
+        &json!({"compartmentId": env.tenancy(), "applicationId": app["id"]}),
+    )
+    .await;
+    let dump = env
+        .control("GET", "/_emulator/dump", "")
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(dump["applications"][0]["id"], app["id"]);
+    assert_eq!(dump["runs"][0]["id"], run["id"]);
+    assert_eq!(dump["runs"][0]["lifecycleState"], "SUCCEEDED");
+    env.control("POST", "/_emulator/reset", "").await;
+    let dump = env
+        .control("GET", "/_emulator/dump", "")
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(
+        (dump["applications"].clone(), dump["runs"].clone()),
+        (json!([]), json!([]))
+    );
+    let logs = format!("/20200129/runs/{}/logs", run["id"].as_str().unwrap());
+    env.call("GET", &logs, "")
+        .await
+        .expect_error(404, "NotAuthorizedOrNotFound");
+}

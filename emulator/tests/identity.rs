@@ -646,3 +646,46 @@ async fn tenancy_region_subscriptions_and_regions() {
         ]
     );
 }
+
+/// `POST /_emulator/reset` drops dynamic groups and policies (their names become free).
+#[tokio::test]
+async fn reset_drops_dynamic_groups_and_policies() {
+    let env = Env::new();
+    env.call(
+        "POST",
+        "/20160918/dynamicGroups",
+        &dg_body(&env, "dg-reset"),
+    )
+    .await
+    .expect(200);
+    env.call(
+        "POST",
+        "/20160918/policies",
+        &policy_body(&env, "p-reset", &[STATEMENT]),
+    )
+    .await
+    .expect(200);
+    let dump = env
+        .control("GET", "/_emulator/dump", "")
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(dump["policies"][0]["name"], "p-reset");
+    env.control("POST", "/_emulator/reset", "").await;
+    let dump = env
+        .control("GET", "/_emulator/dump", "")
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(
+        (dump["dynamic_groups"].clone(), dump["policies"].clone()),
+        (json!([]), json!([]))
+    );
+    env.call(
+        "POST",
+        "/20160918/dynamicGroups",
+        &dg_body(&env, "dg-reset"),
+    )
+    .await
+    .expect(200);
+}
