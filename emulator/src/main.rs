@@ -91,6 +91,7 @@ async fn main() -> anyhow::Result<()> {
                 ..Options::default()
             };
             let state = AppState::open(&data_dir, options)?;
+            let shutdown = shutdown_signal()?;
             let listener = tokio::net::TcpListener::bind(listen).await?;
             let endpoint = format!("http://{}", listener.local_addr()?);
             let mut out = std::io::stdout().lock();
@@ -114,30 +115,32 @@ async fn main() -> anyhow::Result<()> {
             }
             out.flush()?;
             drop(out);
-            oci_emulator::serve(listener, state, shutdown_signal()).await?;
+            oci_emulator::serve(listener, state, shutdown).await?;
             Ok(())
         }
     }
 }
 
-/// Resolves on SIGTERM or SIGINT.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on SIGTERM or SIGINT. The handlers are installed when this is *called* (not when
+/// first polled), so a signal sent right after the endpoint line is printed is not lost to the
+/// default action.
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate())?;
+        let mut int = signal(SignalKind::interrupt())?;
+        Ok(async move {
+            tokio::select! {
+                _ = term.recv() => {},
+                _ = int.recv() => {},
             }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
+        })
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
     }
 }

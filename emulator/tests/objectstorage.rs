@@ -1106,3 +1106,138 @@ async fn opc_request_id_is_echoed_or_minted() {
     assert_eq!(id.len(), 32);
     assert!(id.chars().all(|c| c.is_ascii_hexdigit()));
 }
+
+#[tokio::test]
+async fn copy_object_completes_a_work_request_the_provider_can_poll() {
+    let env = Env::new();
+    env.create_bucket("src").await;
+    env.create_bucket("dst").await;
+    let put = env
+        .call_h(
+            "PUT",
+            &format!("/n/{}/b/src/o/a", env.ns()),
+            b"copy me",
+            &[("opc-meta-x", "1"), ("content-type", "text/plain")],
+        )
+        .await
+        .expect(200);
+    let path = format!("/n/{}/b/src/actions/copyObject", env.ns());
+    let details = |dest_region: &str, src_name: &str, extra: serde_json::Value| {
+        let mut d = json!({
+            "sourceObjectName": src_name, "destinationRegion": dest_region, "destinationNamespace": env.ns(),
+            "destinationBucket": "dst", "destinationObjectName": "b"
+        });
+        d.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        d.to_string()
+    };
+    let r = env
+        .call(
+            "POST",
+            &path,
+            &details(
+                "us-ashburn-1",
+                "a",
+                json!({"sourceObjectIfMatchETag": put.header("etag").unwrap()}),
+            ),
+        )
+        .await
+        .expect(202);
+    let wr_id = r.header("opc-work-request-id").unwrap().to_owned();
+    let got = env
+        .call("GET", &format!("/n/{}/b/dst/o/b", env.ns()), "")
+        .await
+        .expect(200);
+    assert_eq!(got.body, b"copy me");
+    assert_eq!(got.header("opc-meta-x"), Some("1"));
+    assert_eq!(got.header("content-type"), Some("text/plain"));
+    assert_ne!(
+        got.header("etag"),
+        put.header("etag"),
+        "the copy is a new object"
+    );
+    let wr = env
+        .call("GET", &format!("/workRequests/{wr_id}"), "")
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(wr["status"], "COMPLETED");
+    assert_eq!(wr["operationType"], "COPY_OBJECT");
+    assert_eq!(wr["percentComplete"], 100.0);
+    assert!(wr["timeFinished"].is_string());
+    assert_eq!(
+        env.call("GET", &format!("/workRequests/{wr_id}/errors"), "")
+            .await
+            .expect(200)
+            .json(),
+        json!([])
+    );
+    let listed = env
+        .call(
+            "GET",
+            &format!("/workRequests?compartmentId={}", env.tenancy()),
+            "",
+        )
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(listed[0]["id"], json!(wr_id));
+    let log = env.control("GET", "/_emulator/requests", "").await.json();
+    let ops: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["operation"].as_str())
+        .collect();
+    assert!(
+        ops.contains(&"CopyObject") && ops.contains(&"GetWorkRequest"),
+        "{ops:?}"
+    );
+    // Error paths.
+    env.call("POST", &path, &details("eu-frankfurt-1", "a", json!({})))
+        .await
+        .expect_error(400, "InvalidParameter");
+    env.call(
+        "POST",
+        &path,
+        &details("us-ashburn-1", "missing", json!({})),
+    )
+    .await
+    .expect_error(404, "ObjectNotFound");
+    env.call(
+        "POST",
+        &path,
+        &details(
+            "us-ashburn-1",
+            "a",
+            json!({"sourceObjectIfMatchETag": "old"}),
+        ),
+    )
+    .await
+    .expect_error(412, "IfMatchFailed");
+    env.call(
+        "POST",
+        &path,
+        &details(
+            "us-ashburn-1",
+            "a",
+            json!({"destinationObjectIfNoneMatchETag": "*"}),
+        ),
+    )
+    .await
+    .expect_error(412, "IfNoneMatchFailed");
+    env.call(
+        "POST",
+        &path,
+        &details("us-ashburn-1", "a", json!({"destinationBucket": "nob"})),
+    )
+    .await
+    .expect_error(404, "BucketNotFound");
+    env.call("GET", "/workRequests/nope", "")
+        .await
+        .expect_error(404, "NotAuthorizedOrNotFound");
+    env.call("DELETE", &format!("/workRequests/{wr_id}"), "")
+        .await
+        .expect_error(409, "Conflict");
+}

@@ -39,22 +39,46 @@ pub struct ServiceDef {
 /// Every service, in routing order.
 pub const ALL: &[ServiceDef] = &[objectstorage::SERVICE, identity::SERVICE, dataflow::SERVICE];
 
+/// Paths outside a service's main prefix: Object Storage serves its work requests at the root
+/// (`/workRequests/{id}`), next to `/n`. Each entry: service name, prefix, classifier.
+type ExtraPrefix = (
+    &'static str,
+    &'static str,
+    fn(&Method, &[&str]) -> Option<&'static str>,
+);
+const EXTRA_PREFIXES: &[ExtraPrefix] = &[(
+    "objectstorage",
+    "/workRequests",
+    objectstorage::work_request_operation,
+)];
+
+/// The segments of `path` after `prefix`, if `path` is under it.
+fn segments_under<'p>(path: &'p str, prefix: &str) -> Option<Vec<&'p str>> {
+    let rest = path.strip_prefix(prefix)?;
+    if !(rest.is_empty() || rest.starts_with('/')) {
+        return None;
+    }
+    let mut segments: Vec<&str> = rest.split('/').skip(1).collect();
+    if segments.last() == Some(&"") {
+        segments.pop();
+    }
+    Some(segments)
+}
+
 /// Which service (and operation) a request is for.
 pub fn classify(
     method: &Method,
     path: &str,
 ) -> Option<(&'static ServiceDef, Option<&'static str>)> {
-    ALL.iter().find_map(|def| {
-        let rest = path.strip_prefix(def.prefix)?;
-        if !(rest.is_empty() || rest.starts_with('/')) {
-            return None;
-        }
-        let segments: Vec<&str> = rest.split('/').skip(1).collect();
-        let segments: &[&str] = if segments.last() == Some(&"") {
-            &segments[..segments.len() - 1]
-        } else {
-            &segments
-        };
-        Some((def, (def.operation)(method, segments)))
+    let main = ALL.iter().find_map(|def| {
+        let segments = segments_under(path, def.prefix)?;
+        Some((def, (def.operation)(method, &segments)))
+    });
+    main.or_else(|| {
+        EXTRA_PREFIXES.iter().find_map(|(name, prefix, operation)| {
+            let segments = segments_under(path, prefix)?;
+            let def = ALL.iter().find(|d| d.name == *name)?;
+            Some((def, operation(method, &segments)))
+        })
     })
 }

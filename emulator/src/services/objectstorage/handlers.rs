@@ -1522,3 +1522,194 @@ pub async fn abort_multipart_upload(
     store::remove_blobs(&state.blob_dir(), blobs).await;
     Ok(StatusCode::NO_CONTENT)
 }
+
+// ----------------------------------------------------------------------------- copy + work requests
+
+/// CopyObject: `POST /n/{ns}/b/{bucket}/actions/copyObject` → 202 + `opc-work-request-id`.
+/// Copies within this emulator's region only (it emulates one region); the copy is done before
+/// the answer, so the work request is born COMPLETED (the official provider polls it).
+pub async fn copy_object(
+    State(state): State<AppState>,
+    Path((ns, bucket)): Path<(String, String)>,
+    OciJson(d): OciJson<CopyObjectDetails>,
+) -> ApiResult<Response> {
+    check_namespace(&state, &ns)?;
+    let region = state.identity().region.clone();
+    if d.destination_region != region {
+        return Err(ApiError::invalid_parameter(format!(
+            "destinationRegion '{}' is not served by this emulator (region '{region}')",
+            d.destination_region
+        )));
+    }
+    check_namespace(&state, &d.destination_namespace)?;
+    validate_object_name(&d.destination_object_name)?;
+    if let Some(t) = &d.destination_object_storage_tier {
+        one_of(
+            "destinationObjectStorageTier",
+            t,
+            &["Standard", "InfrequentAccess", "Archive"],
+        )?;
+    }
+    let (src, compartment_id) = state.db(|c| {
+        let b = store::require_bucket(c, &ns, &bucket)?;
+        store::require_bucket(c, &ns, &d.destination_bucket)?;
+        let src = store::get_object(c, &ns, &bucket, &d.source_object_name)?
+            .ok_or_else(|| store::object_not_found(&ns, &bucket, &d.source_object_name))?;
+        Ok((src, b.compartment_id))
+    })?;
+    if let Some(v) = &d.source_version_id
+        && *v != src.version_id
+    {
+        return Err(store::object_not_found(&ns, &bucket, &d.source_object_name));
+    }
+    if let Some(e) = &d.source_object_if_match_etag
+        && !etag_matches(e, &src.etag)
+    {
+        return Err(ApiError::precondition_failed(
+            "IfMatchFailed",
+            format!(
+                "sourceObjectIfMatchETag is '{e}' but the source's entity tag is '{}'",
+                src.etag
+            ),
+        ));
+    }
+    let dir = state.blob_dir();
+    let blob = store::copy_blob(&dir, &src.blob).await?;
+    let now = rfc3339_millis(state.now());
+    let row = ObjectRow {
+        bucket: d.destination_bucket.clone(),
+        name: d.destination_object_name.clone(),
+        etag: uuid::Uuid::new_v4().to_string(),
+        version_id: uuid::Uuid::new_v4().to_string(),
+        time_created: now.clone(),
+        time_modified: now.clone(),
+        storage_tier: d
+            .destination_object_storage_tier
+            .clone()
+            .unwrap_or_else(|| src.storage_tier.clone()),
+        metadata: d
+            .destination_object_metadata
+            .clone()
+            .unwrap_or_else(|| src.metadata.clone()),
+        blob: blob.clone(),
+        ..src
+    };
+    let wr = WorkRequest {
+        operation_type: "COPY_OBJECT".to_owned(),
+        status: "COMPLETED".to_owned(),
+        id: state.new_ocid("objectstorageworkrequest"),
+        compartment_id,
+        resources: vec![WorkRequestResource {
+            action_type: "WRITTEN".to_owned(),
+            entity_type: "object".to_owned(),
+            identifier: row.name.clone(),
+            entity_uri: format!("/n/{ns}/b/{}/o/{}", row.bucket, row.name),
+            metadata: BTreeMap::from([
+                ("REGION".to_owned(), region),
+                ("NAMESPACE".to_owned(), ns.clone()),
+                ("BUCKET".to_owned(), row.bucket.clone()),
+                ("OBJECT".to_owned(), row.name.clone()),
+            ]),
+        }],
+        percent_complete: 100.0,
+        time_accepted: now.clone(),
+        time_started: Some(now.clone()),
+        time_finished: Some(now),
+    };
+    let write_headers = {
+        let mut h = HeaderMap::new();
+        if let Some(v) = &d.destination_object_if_match_etag {
+            insert(&mut h, "if-match", v);
+        }
+        if let Some(v) = &d.destination_object_if_none_match_etag {
+            insert(&mut h, "if-none-match", v);
+        }
+        h
+    };
+    let committed = state.tx(|tx| {
+        store::require_bucket(tx, &ns, &row.bucket)?;
+        let current = store::get_object(tx, &ns, &row.bucket, &row.name)?;
+        check_write_preconditions(&write_headers, current.as_ref())?;
+        let replaced = store::upsert_object(tx, &row)?;
+        store::insert_work_request(tx, &wr)?;
+        Ok(replaced)
+    });
+    let replaced = match committed {
+        Ok(r) => r,
+        Err(e) => {
+            store::remove_blobs(&dir, [blob]).await;
+            return Err(e);
+        }
+    };
+    store::remove_blobs(&dir, replaced).await;
+    let mut h = HeaderMap::new();
+    insert(&mut h, "opc-work-request-id", &wr.id);
+    Ok((StatusCode::ACCEPTED, h).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListWorkRequestsQuery {
+    compartment_id: Option<String>,
+    page: Option<String>,
+    limit: Option<i64>,
+}
+
+/// ListWorkRequests: `GET /workRequests?compartmentId=..` → `[WorkRequestSummary]`.
+pub async fn list_work_requests(
+    State(state): State<AppState>,
+    OciQuery(q): OciQuery<ListWorkRequestsQuery>,
+) -> ApiResult<Response> {
+    let compartment_id = q
+        .compartment_id
+        .filter(|c| !c.is_empty())
+        .ok_or_else(|| ApiError::missing_parameter("compartmentId"))?;
+    let all = state.db(|c| store::list_work_requests(c, &compartment_id))?;
+    let (items, next) = paginate(all, q.limit, q.page.as_deref(), 1000)?;
+    Ok((next_page_headers(next.as_deref()), Json(items)).into_response())
+}
+
+/// GetWorkRequest: `GET /workRequests/{id}`.
+pub async fn get_work_request(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<WorkRequest>> {
+    Ok(Json(state.db(|c| store::get_work_request(c, &id))?))
+}
+
+/// CancelWorkRequest: `DELETE /workRequests/{id}`; emulated copies finish at once, so there is
+/// never anything left to cancel.
+pub async fn cancel_work_request(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let wr = state.db(|c| store::get_work_request(c, &id))?;
+    Err(ApiError::conflict(
+        "Conflict",
+        format!(
+            "Work request '{}' is already {} and cannot be canceled",
+            wr.id, wr.status
+        ),
+    ))
+}
+
+/// ListWorkRequestErrors: `GET /workRequests/{id}/errors` → `[]` (emulated copies do not fail).
+pub async fn list_work_request_errors(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<serde_json::Value>>> {
+    state.db(|c| store::get_work_request(c, &id))?;
+    Ok(Json(Vec::new()))
+}
+
+/// ListWorkRequestLogs: `GET /workRequests/{id}/logs`.
+pub async fn list_work_request_logs(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<serde_json::Value>>> {
+    let wr = state.db(|c| store::get_work_request(c, &id))?;
+    Ok(Json(vec![serde_json::json!({
+        "message": format!("Copied to {}", wr.resources.first().map(|r| r.entity_uri.as_str()).unwrap_or("")),
+        "timestamp": wr.time_finished,
+    })]))
+}

@@ -48,6 +48,20 @@ pub fn routes() -> Router<AppState> {
             post(h::rename_object),
         )
         .route(
+            "/n/{ns}/b/{bucket}/actions/copyObject",
+            post(h::copy_object),
+        )
+        .route("/workRequests", get(h::list_work_requests))
+        .route(
+            "/workRequests/{id}",
+            get(h::get_work_request).delete(h::cancel_work_request),
+        )
+        .route(
+            "/workRequests/{id}/errors",
+            get(h::list_work_request_errors),
+        )
+        .route("/workRequests/{id}/logs", get(h::list_work_request_logs))
+        .route(
             "/n/{ns}/b/{bucket}/objectversions",
             get(h::list_object_versions),
         )
@@ -103,6 +117,7 @@ fn operation(method: &Method, seg: &[&str]) -> Option<&'static str> {
             ("u", _, "GET") => "ListMultipartUploadParts",
             ("u", _, "DELETE") => "AbortMultipartUpload",
             ("actions", 5, "POST") if seg[4] == "renameObject" => "RenameObject",
+            ("actions", 5, "POST") if seg[4] == "copyObject" => "CopyObject",
             ("objectversions", 4, "GET") => "ListObjectVersions",
             ("retentionRules", 4, "POST") => "CreateRetentionRule",
             ("retentionRules", 4, "GET") => "ListRetentionRules",
@@ -111,6 +126,18 @@ fn operation(method: &Method, seg: &[&str]) -> Option<&'static str> {
             ("retentionRules", 5, "DELETE") => "DeleteRetentionRule",
             _ => return None,
         },
+        _ => return None,
+    })
+}
+
+/// Operations under `/workRequests` (Object Storage work requests, e.g. of CopyObject).
+pub fn work_request_operation(method: &Method, seg: &[&str]) -> Option<&'static str> {
+    Some(match (seg.len(), method.as_str()) {
+        (0, "GET") => "ListWorkRequests",
+        (1, "GET") => "GetWorkRequest",
+        (1, "DELETE") => "CancelWorkRequest",
+        (2, "GET") if seg[1] == "errors" => "ListWorkRequestErrors",
+        (2, "GET") if seg[1] == "logs" => "ListWorkRequestLogs",
         _ => return None,
     })
 }
@@ -133,5 +160,14 @@ mod tests {
             Some("RenameObject")
         );
         assert_eq!(op(Method::GET, "/nx"), None);
+        assert_eq!(
+            op(Method::POST, "/n/ns/b/bk/actions/copyObject"),
+            Some("CopyObject")
+        );
+        assert_eq!(op(Method::GET, "/workRequests/abc"), Some("GetWorkRequest"));
+        assert_eq!(
+            op(Method::GET, "/workRequests/abc/errors"),
+            Some("ListWorkRequestErrors")
+        );
     }
 }

@@ -51,6 +51,12 @@ CREATE TABLE IF NOT EXISTS os_upload_parts (
     blob           TEXT NOT NULL,
     PRIMARY KEY (upload_id, part_num)
 );
+CREATE TABLE IF NOT EXISTS os_work_requests (
+    id             TEXT PRIMARY KEY,
+    compartment_id TEXT NOT NULL,
+    time_accepted  TEXT NOT NULL,
+    doc            TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS os_retention_rules (
     id             TEXT PRIMARY KEY,
     namespace      TEXT NOT NULL,
@@ -678,4 +684,63 @@ pub async fn remove_blobs(dir: &Path, names: impl IntoIterator<Item = String>) {
             tracing::warn!(blob = %n, error = %e, "could not remove blob");
         }
     }
+}
+
+// Work requests (CopyObject).
+
+use super::wire::WorkRequest;
+
+pub fn insert_work_request(conn: &Connection, wr: &WorkRequest) -> Result<(), ApiError> {
+    conn.execute(
+        "INSERT INTO os_work_requests (id, compartment_id, time_accepted, doc) VALUES (?1, ?2, ?3, ?4)",
+        (&wr.id, &wr.compartment_id, &wr.time_accepted, serde_json::to_string(wr)?),
+    )?;
+    Ok(())
+}
+
+pub fn get_work_request(conn: &Connection, id: &str) -> Result<WorkRequest, ApiError> {
+    let doc: Option<String> = conn
+        .query_row(
+            "SELECT doc FROM os_work_requests WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match doc {
+        Some(d) => Ok(serde_json::from_str(&d)?),
+        None => Err(ApiError::not_found("work request", id)),
+    }
+}
+
+pub fn list_work_requests(
+    conn: &Connection,
+    compartment_id: &str,
+) -> Result<Vec<WorkRequest>, ApiError> {
+    let mut stmt = conn.prepare(
+        "SELECT doc FROM os_work_requests WHERE compartment_id = ?1 ORDER BY time_accepted DESC, id",
+    )?;
+    let v = stmt
+        .query_map([compartment_id], |r| r.get::<_, String>(0))?
+        .map(|d| Ok(serde_json::from_str(&d?)?))
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    Ok(v)
+}
+
+/// Copy a blob to a new, fsynced blob (CopyObject).
+pub async fn copy_blob(dir: &Path, from: &str) -> Result<String, ApiError> {
+    let name = uuid::Uuid::new_v4().to_string();
+    let result = async {
+        tokio::fs::copy(dir.join(from), dir.join(&name)).await?;
+        tokio::fs::File::open(dir.join(&name))
+            .await?
+            .sync_all()
+            .await?;
+        Ok::<_, ApiError>(())
+    }
+    .await;
+    if let Err(e) = result {
+        let _ = tokio::fs::remove_file(dir.join(&name)).await;
+        return Err(e);
+    }
+    Ok(name)
 }

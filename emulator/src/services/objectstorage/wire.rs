@@ -282,3 +282,52 @@ pub struct CommitMultipartUploadDetails {
     #[serde(default)]
     pub parts_to_exclude: Option<Vec<i64>>,
 }
+
+/// `CopyObjectDetails`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CopyObjectDetails {
+    pub source_object_name: String,
+    #[serde(default, rename = "sourceObjectIfMatchETag")]
+    pub source_object_if_match_etag: Option<String>,
+    #[serde(default)]
+    pub source_version_id: Option<String>,
+    pub destination_region: String,
+    pub destination_namespace: String,
+    pub destination_bucket: String,
+    pub destination_object_name: String,
+    #[serde(default, rename = "destinationObjectIfMatchETag")]
+    pub destination_object_if_match_etag: Option<String>,
+    #[serde(default, rename = "destinationObjectIfNoneMatchETag")]
+    pub destination_object_if_none_match_etag: Option<String>,
+    #[serde(default)]
+    pub destination_object_metadata: Option<Tags>,
+    #[serde(default)]
+    pub destination_object_storage_tier: Option<String>,
+}
+
+/// `WorkRequestResource`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkRequestResource {
+    pub action_type: String,
+    pub entity_type: String,
+    pub identifier: String,
+    pub entity_uri: String,
+    pub metadata: Tags,
+}
+
+/// Object Storage `WorkRequest` (also the stored document).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkRequest {
+    pub operation_type: String,
+    pub status: String,
+    pub id: String,
+    pub compartment_id: String,
+    pub resources: Vec<WorkRequestResource>,
+    pub percent_complete: f64,
+    pub time_accepted: String,
+    pub time_started: Option<String>,
+    pub time_finished: Option<String>,
+}
