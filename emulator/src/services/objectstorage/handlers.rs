@@ -153,6 +153,18 @@ fn check_content_md5(headers: &HeaderMap, actual: &[u8; 16]) -> ApiResult<()> {
     Ok(())
 }
 
+/// After a failed commit, delete the blob that was written for it (nothing refers to it).
+async fn discard_on_error<T>(
+    dir: &std::path::Path,
+    blob: String,
+    result: ApiResult<T>,
+) -> ApiResult<T> {
+    if result.is_err() {
+        store::remove_blobs(dir, [blob]).await;
+    }
+    result
+}
+
 // ----------------------------------------------------------------------------- namespace
 
 /// GetNamespace: `GET /n` → the namespace as a JSON string literal.
@@ -852,10 +864,12 @@ pub async fn put_object(
     }
     let dir = state.blob_dir();
     let blob = store::write_blob(&dir, body).await?;
-    if let Err(e) = check_content_md5(&headers, &blob.md5) {
-        store::remove_blobs(&dir, [blob.name]).await;
-        return Err(e);
-    }
+    discard_on_error(
+        &dir,
+        blob.name.clone(),
+        check_content_md5(&headers, &blob.md5),
+    )
+    .await?;
     let (oh, metadata) = headers_and_metadata(&headers);
     let now = rfc3339_millis(state.now());
     let row = ObjectRow {
@@ -880,13 +894,7 @@ pub async fn put_object(
         check_write_preconditions(&headers, current.as_ref())?;
         store::upsert_object(tx, &row)
     });
-    let replaced = match committed {
-        Ok(r) => r,
-        Err(e) => {
-            store::remove_blobs(&dir, [blob.name]).await;
-            return Err(e);
-        }
-    };
+    let replaced = discard_on_error(&dir, blob.name, committed).await?;
     store::remove_blobs(&dir, replaced).await;
     let mut h = with_etag(&row.etag);
     insert(&mut h, "last-modified", &last_modified(&row.time_modified));
@@ -1336,10 +1344,12 @@ pub async fn upload_part(
     })?;
     let dir = state.blob_dir();
     let blob = store::write_blob(&dir, body).await?;
-    if let Err(e) = check_content_md5(&headers, &blob.md5) {
-        store::remove_blobs(&dir, [blob.name]).await;
-        return Err(e);
-    }
+    discard_on_error(
+        &dir,
+        blob.name.clone(),
+        check_content_md5(&headers, &blob.md5),
+    )
+    .await?;
     let part = PartRow {
         part_num,
         size: blob.size,
@@ -1361,13 +1371,7 @@ pub async fn upload_part(
         }
         store::upsert_part(tx, &upload_id, &part)
     });
-    let replaced = match committed {
-        Ok(r) => r,
-        Err(e) => {
-            store::remove_blobs(&dir, [blob.name]).await;
-            return Err(e);
-        }
-    };
+    let replaced = discard_on_error(&dir, blob.name, committed).await?;
     store::remove_blobs(&dir, replaced).await;
     let mut h = with_etag(&part.etag);
     insert(&mut h, "opc-content-md5", &part.md5);
@@ -1488,13 +1492,7 @@ pub async fn commit_multipart_upload(
         garbage.extend(store::delete_upload(tx, &upload_id)?);
         Ok(garbage)
     });
-    let garbage = match committed {
-        Ok(g) => g,
-        Err(e) => {
-            store::remove_blobs(&dir, [blob]).await;
-            return Err(e);
-        }
-    };
+    let garbage = discard_on_error(&dir, blob, committed).await?;
     store::remove_blobs(&dir, garbage).await;
     let mut h = with_etag(&row.etag);
     insert(
@@ -1634,13 +1632,7 @@ pub async fn copy_object(
         store::insert_work_request(tx, &wr)?;
         Ok(replaced)
     });
-    let replaced = match committed {
-        Ok(r) => r,
-        Err(e) => {
-            store::remove_blobs(&dir, [blob]).await;
-            return Err(e);
-        }
-    };
+    let replaced = discard_on_error(&dir, blob, committed).await?;
     store::remove_blobs(&dir, replaced).await;
     let mut h = HeaderMap::new();
     insert(&mut h, "opc-work-request-id", &wr.id);

@@ -69,11 +69,7 @@ CREATE TABLE IF NOT EXISTS os_retention_rules (
 /// `buckets`, `objects` and `multipart_uploads` for `GET /_emulator/dump`.
 pub fn dump(state: &AppState) -> Result<Vec<(&'static str, Value)>, ApiError> {
     state.db(|c| {
-        let mut stmt = c.prepare("SELECT doc FROM os_buckets ORDER BY namespace, name")?;
-        let buckets = stmt
-            .query_map([], |r| r.get::<_, String>(0))?
-            .map(|d| Ok(serde_json::from_str::<Value>(&d?)?))
-            .collect::<Result<Vec<_>, ApiError>>()?;
+        let buckets: Vec<Value> = query_docs(c, "SELECT doc FROM os_buckets ORDER BY namespace, name", [])?;
         let mut stmt = c.prepare(
             "SELECT namespace, bucket, name, size, etag, md5, multipart_md5, time_created, time_modified, storage_tier FROM os_objects ORDER BY namespace, bucket, name",
         )?;
@@ -179,6 +175,27 @@ fn object_from_row(r: &Row<'_>) -> rusqlite::Result<ObjectRow> {
     })
 }
 
+/// The JSON document in the first column of the first row, if any.
+fn query_doc<T: serde::de::DeserializeOwned>(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<Option<T>, ApiError> {
+    let doc: Option<String> = conn.query_row(sql, params, |r| r.get(0)).optional()?;
+    Ok(doc.map(|d| serde_json::from_str(&d)).transpose()?)
+}
+
+/// The JSON documents in the first column of every row.
+fn query_docs<T: serde::de::DeserializeOwned>(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<T>, ApiError> {
+    let mut stmt = conn.prepare(sql)?;
+    let docs = stmt.query_map(params, |r| r.get::<_, String>(0))?;
+    docs.map(|d| Ok(serde_json::from_str(&d?)?)).collect()
+}
+
 /// 404 `BucketNotFound` with OCI's wording.
 pub fn bucket_not_found(ns: &str, name: &str) -> ApiError {
     ApiError::new(
@@ -200,14 +217,11 @@ pub fn object_not_found(ns: &str, bucket: &str, name: &str) -> ApiError {
 }
 
 pub fn get_bucket(conn: &Connection, ns: &str, name: &str) -> Result<Option<Bucket>, ApiError> {
-    let doc: Option<String> = conn
-        .query_row(
-            "SELECT doc FROM os_buckets WHERE namespace = ?1 AND name = ?2",
-            (ns, name),
-            |r| r.get(0),
-        )
-        .optional()?;
-    Ok(doc.map(|d| serde_json::from_str(&d)).transpose()?)
+    query_doc(
+        conn,
+        "SELECT doc FROM os_buckets WHERE namespace = ?1 AND name = ?2",
+        (ns, name),
+    )
 }
 
 pub fn require_bucket(conn: &Connection, ns: &str, name: &str) -> Result<Bucket, ApiError> {
@@ -271,14 +285,11 @@ pub fn list_buckets(
     ns: &str,
     compartment_id: &str,
 ) -> Result<Vec<Bucket>, ApiError> {
-    let mut stmt = conn.prepare(
+    query_docs(
+        conn,
         "SELECT doc FROM os_buckets WHERE namespace = ?1 AND compartment_id = ?2 ORDER BY name",
-    )?;
-    let v = stmt
-        .query_map((ns, compartment_id), |r| r.get::<_, String>(0))?
-        .map(|d| Ok(serde_json::from_str(&d?)?))
-        .collect::<Result<Vec<_>, ApiError>>()?;
-    Ok(v)
+        (ns, compartment_id),
+    )
 }
 
 /// Object count and total size of a bucket.
@@ -396,14 +407,11 @@ pub fn list_retention_rules(
     ns: &str,
     bucket: &str,
 ) -> Result<Vec<RetentionRule>, ApiError> {
-    let mut stmt = conn.prepare(
+    query_docs(
+        conn,
         "SELECT doc FROM os_retention_rules WHERE namespace = ?1 AND bucket = ?2 ORDER BY display_name, id",
-    )?;
-    let v = stmt
-        .query_map((ns, bucket), |r| r.get::<_, String>(0))?
-        .map(|d| Ok(serde_json::from_str(&d?)?))
-        .collect::<Result<Vec<_>, ApiError>>()?;
-    Ok(v)
+        (ns, bucket),
+    )
 }
 
 pub fn get_retention_rule(
@@ -412,17 +420,12 @@ pub fn get_retention_rule(
     bucket: &str,
     id: &str,
 ) -> Result<RetentionRule, ApiError> {
-    let doc: Option<String> = conn
-        .query_row(
-            "SELECT doc FROM os_retention_rules WHERE namespace = ?1 AND bucket = ?2 AND id = ?3",
-            (ns, bucket, id),
-            |r| r.get(0),
-        )
-        .optional()?;
-    match doc {
-        Some(d) => Ok(serde_json::from_str(&d)?),
-        None => Err(ApiError::not_found("retention rule", id)),
-    }
+    query_doc(
+        conn,
+        "SELECT doc FROM os_retention_rules WHERE namespace = ?1 AND bucket = ?2 AND id = ?3",
+        (ns, bucket, id),
+    )?
+    .ok_or_else(|| ApiError::not_found("retention rule", id))
 }
 
 pub fn save_retention_rule(
@@ -699,31 +702,19 @@ pub fn insert_work_request(conn: &Connection, wr: &WorkRequest) -> Result<(), Ap
 }
 
 pub fn get_work_request(conn: &Connection, id: &str) -> Result<WorkRequest, ApiError> {
-    let doc: Option<String> = conn
-        .query_row(
-            "SELECT doc FROM os_work_requests WHERE id = ?1",
-            [id],
-            |r| r.get(0),
-        )
-        .optional()?;
-    match doc {
-        Some(d) => Ok(serde_json::from_str(&d)?),
-        None => Err(ApiError::not_found("work request", id)),
-    }
+    query_doc(conn, "SELECT doc FROM os_work_requests WHERE id = ?1", [id])?
+        .ok_or_else(|| ApiError::not_found("work request", id))
 }
 
 pub fn list_work_requests(
     conn: &Connection,
     compartment_id: &str,
 ) -> Result<Vec<WorkRequest>, ApiError> {
-    let mut stmt = conn.prepare(
+    query_docs(
+        conn,
         "SELECT doc FROM os_work_requests WHERE compartment_id = ?1 ORDER BY time_accepted DESC, id",
-    )?;
-    let v = stmt
-        .query_map([compartment_id], |r| r.get::<_, String>(0))?
-        .map(|d| Ok(serde_json::from_str(&d?)?))
-        .collect::<Result<Vec<_>, ApiError>>()?;
-    Ok(v)
+        [compartment_id],
+    )
 }
 
 /// Copy a blob to a new, fsynced blob (CopyObject).
