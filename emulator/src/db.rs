@@ -52,14 +52,20 @@ CREATE TABLE IF NOT EXISTS core_retry_tokens (
 "#;
 
 /// Open (creating if needed) the database at `path` and apply every registered schema.
-pub fn open(path: &Path, schemas: &[&str]) -> rusqlite::Result<Connection> {
+pub fn open(path: &Path, schemas: &[&str]) -> anyhow::Result<Connection> {
     let mut conn = Connection::open(path)?;
+    // Wait for locks first: another process (`oci-emulator config`, a second server) may hold
+    // the database while this one starts.
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
     // journal_mode returns a row, so it is read rather than executed.
     let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
-    debug_assert_eq!(mode.to_ascii_lowercase(), "wal");
-    conn.execute_batch(
-        "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;",
-    )?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        anyhow::bail!(
+            "{}: SQLite refused WAL mode (got '{mode}'); use a local filesystem",
+            path.display()
+        );
+    }
+    conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")?;
     let tx = conn.transaction()?;
     tx.execute_batch(CORE_SCHEMA)?;
     for schema in schemas {
