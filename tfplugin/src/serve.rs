@@ -94,12 +94,27 @@ pub fn serve<P: Provider>(provider: P) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(serve_async(provider, debug)) {
+    let result = runtime.block_on(serve_async(provider, debug));
+    log_peak_memory();
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Logs the process's peak resident memory (Linux `VmHWM`) as `peak_rss_kib`, so memory use of
+/// real runs (e.g. a large upload) can be measured from Terraform's log, not guessed.
+fn log_peak_memory() {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let peak = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok());
+    if let Some(peak_rss_kib) = peak {
+        debug!(peak_rss_kib, "provider exiting");
     }
 }
 

@@ -619,9 +619,13 @@ fn mark_computed_unknown(block: &Block, planned: &mut Val, config: &Val) {
     });
 }
 
+/// Keeps the prior value of `use_state_for_unknown` attributes that configuration leaves null.
+/// Only called for existing objects, so a null prior is a real value (e.g. an optional key that
+/// was never set) and is kept too: planning it unknown would force a replacement whenever the
+/// attribute also `requires_replace`.
 fn use_state_for_unknown(block: &Block, planned: &mut Val, prior: &Val, config: &Val) {
     zip_attributes(block, planned, config, prior, &mut |a, slot, c, p| {
-        if a.use_state_for_unknown && *slot == Val::Unknown && *c == Val::Null && *p != Val::Null {
+        if a.use_state_for_unknown && *slot == Val::Unknown && *c == Val::Null {
             *slot = p.clone();
         }
     });
