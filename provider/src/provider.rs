@@ -2,9 +2,9 @@
 //!
 //! Arguments are named as in the official provider (so existing configurations keep working),
 //! plus `endpoint` and `service_endpoints`, which point the provider at another host such as the
-//! local emulator. Resolving credentials (environment fallbacks, `~/.oci/config` profiles, key
-//! loading) belongs to the OCI client; `configure` here only type-checks and hands the
-//! configuration on.
+//! local emulator. `configure` turns them into `oci_client::ProviderArgs` and lets the OCI client
+//! resolve credentials (environment fallbacks, `~/.oci/config` profiles, key loading) the way the
+//! official provider does; every failure names the argument or file to fix.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -12,7 +12,8 @@ use std::sync::Arc;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tfplugin::{
-    AnyResource, ConfigureRequest, Diagnostics, Provider, ProviderData, Schema, Value, validators,
+    AnyDataSource, AnyResource, ConfigureRequest, Diagnostics, Provider, ProviderData, Schema,
+    Value, validators,
 };
 
 /// The provider's source address.
@@ -187,15 +188,61 @@ impl Provider for OciProvider {
     async fn configure(
         &self,
         req: ConfigureRequest<OciProviderConfig>,
-        _diags: &mut Diagnostics,
+        diags: &mut Diagnostics,
     ) -> Option<ProviderData> {
-        // Credential resolution lands with the OCI client; until then the typed configuration
-        // is what resources receive.
-        Some(Arc::new(req.config))
+        let args = provider_args(&req.config);
+        let env = oci_client::Env::from_process();
+        let client =
+            oci_client::ClientConfig::resolve(&args, &env).and_then(oci_client::Client::new);
+        match client {
+            Ok(client) => Some(Arc::new(Oci { client })),
+            Err(e) => {
+                diags.error(
+                    "Invalid Provider Configuration",
+                    format!(
+                        "The oci provider could not be configured: {e}\n\nCredentials come from \
+                         the provider block, then TF_VAR_* and OCI_* environment variables, then \
+                         the OCI config file (OCI_CONFIG_FILE or ~/.oci/config, profile \
+                         config_file_profile)."
+                    ),
+                );
+                None
+            }
+        }
     }
 
     fn resources(&self) -> Vec<AnyResource> {
-        Vec::new()
+        crate::resources::all()
+    }
+
+    fn data_sources(&self) -> Vec<AnyDataSource> {
+        crate::data_sources::all()
+    }
+}
+
+/// What every resource and data source receives: the configured OCI client.
+pub struct Oci {
+    pub client: oci_client::Client,
+}
+
+/// The provider block as the OCI client's arguments (unset and unknown values left out, so the
+/// client's environment and config-file fallbacks apply).
+fn provider_args(c: &OciProviderConfig) -> oci_client::ProviderArgs {
+    let s = |v: &Value<String>| v.as_known().filter(|s| !s.is_empty()).cloned();
+    oci_client::ProviderArgs {
+        region: s(&c.region),
+        tenancy_ocid: s(&c.tenancy_ocid),
+        user_ocid: s(&c.user_ocid),
+        fingerprint: s(&c.fingerprint),
+        private_key: s(&c.private_key).map(Into::into),
+        private_key_path: s(&c.private_key_path),
+        private_key_password: s(&c.private_key_password).map(Into::into),
+        config_file_profile: s(&c.config_file_profile),
+        auth: s(&c.auth),
+        retry_duration_seconds: c.retry_duration_seconds.as_known().copied(),
+        disable_auto_retries: c.disable_auto_retries.as_known().copied(),
+        endpoint: s(&c.endpoint),
+        service_endpoints: c.service_endpoints.as_known().cloned().unwrap_or_default(),
     }
 }
 

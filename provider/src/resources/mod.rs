@@ -1,0 +1,15 @@
+//! One module per Terraform resource type, named after the type without the `oci_` prefix.
+//! [`all`] is the only registry.
+
+pub mod objectstorage_bucket;
+pub mod objectstorage_object;
+
+use tfplugin::AnyResource;
+
+/// Every resource type the provider serves.
+pub fn all() -> Vec<AnyResource> {
+    vec![
+        AnyResource::new(objectstorage_bucket::BucketResource),
+        AnyResource::new(objectstorage_object::ObjectResource),
+    ]
+}
