@@ -285,6 +285,11 @@ fn bucket_invalid_configs_fail_at_plan_without_api_calls() {
             "Invalid Versioning on Create",
             "versioning",
         ),
+        (
+            r#"  bucket_scope = "GLOBAL""#,
+            "Invalid Attribute Value",
+            "bucket_scope",
+        ),
     ];
     env.init_with(&bucket(&env, "acc-valid", ""));
     for (extra, summary, attribute) in cases {
@@ -308,9 +313,92 @@ fn bucket_invalid_configs_fail_at_plan_without_api_calls() {
         "compartment_id",
     );
 
+    // Inside a set block Terraform cannot point at the element's line (the protocol has no path
+    // step for set elements), so the message itself names the attribute.
+    let rule = |body: &str| {
+        bucket(
+            &env,
+            "acc-valid",
+            &format!("  retention_rules {{\n{body}\n  }}"),
+        )
+    };
+    for (body, expected) in [
+        (
+            "    display_name = \"r\"\n    duration {\n      time_amount = \"30\"\n      time_unit = \"WEEKS\"\n    }",
+            "retention_rules.duration[0].time_unit value must be one of: YEARS, DAYS",
+        ),
+        (
+            "    display_name = \"r\"\n    duration {\n      time_amount = \"a month\"\n      time_unit = \"DAYS\"\n    }",
+            "retention_rules.duration[0].time_amount must be a whole number",
+        ),
+        (
+            "    display_name = \"r\"\n    time_rule_locked = \"tomorrow\"",
+            "retention_rules.time_rule_locked must be an RFC 3339 time",
+        ),
+    ] {
+        env.write(&rule(body));
+        let out = env.wd.run(&["plan", "-input=false", "-no-color"]);
+        assert!(!out.success());
+        let text = out.combined().replace('\n', " ");
+        assert!(
+            text.contains(expected),
+            "{expected:?} not in:\n{}",
+            out.combined()
+        );
+    }
+    env.write(&bucket(
+        &env,
+        "acc-valid",
+        "  retention_rules {\n    display_name = \"same\"\n  }\n  retention_rules {\n    display_name = \"same\"\n    time_rule_locked = \"2030-01-01T00:00:00Z\"\n  }",
+    ));
+    let out = env.wd.run(&["validate", "-no-color"]);
+    assert!(!out.success());
+    assert!(
+        out.combined().contains("Duplicate Retention Rule Name")
+            && out.combined().contains(r#"named "same""#),
+        "{}",
+        out.combined()
+    );
+
     let mutating = env.emulator.mutating_requests();
     assert!(
         mutating.is_empty(),
         "no mutating request may reach OCI: {mutating:?}"
+    );
+}
+
+#[test]
+fn bucket_versioning_cannot_go_back_to_disabled() {
+    let env = Env::new();
+    env.init_with(&bucket(&env, "acc-versions", r#"  versioning = "Enabled""#));
+    env.wd.step();
+    let before = env.emulator.mutating_requests().len();
+    env.write(&bucket(
+        &env,
+        "acc-versions",
+        r#"  versioning = "Disabled""#,
+    ));
+    let out = env.wd.run(&["plan", "-input=false", "-no-color"]);
+    assert_attribute_error(&out, "Versioning Cannot Be Disabled", "versioning");
+    assert!(
+        out.combined().contains("Suspended"),
+        "says what to do: {}",
+        out.combined()
+    );
+    assert_eq!(
+        env.emulator.mutating_requests().len(),
+        before,
+        "nothing was sent"
+    );
+
+    env.write(&bucket(
+        &env,
+        "acc-versions",
+        r#"  versioning = "Suspended""#,
+    ));
+    assert_eq!(env.wd.step().plan.actions(ADDR), ["update"]);
+    assert_eq!(
+        env.wd.resource_values(ADDR).unwrap()["versioning"],
+        "Suspended"
     );
 }

@@ -55,7 +55,7 @@ pub fn ocid(kinds: &'static [&'static str]) -> Arc<dyn Validator> {
 pub fn bucket_name() -> Arc<dyn Validator> {
     validators::regex(
         r"^[A-Za-z0-9._-]{1,256}$",
-        "a bucket name: 1 to 256 letters, digits, hyphens, underscores or periods",
+        "must be a bucket name: 1 to 256 letters, digits, hyphens, underscores or periods",
     )
 }
 

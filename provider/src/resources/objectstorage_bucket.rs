@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use tfplugin::schema::Nesting;
 use tfplugin::{
     AttributePath, CreateRequest, DeleteRequest, Diagnostics, ImportRequest, ModifyPlan,
-    ReadRequest, Resource, Schema, UpdateRequest, Value, async_trait, validators,
+    ReadRequest, Resource, Schema, UpdateRequest, ValidateRequest, Value, async_trait, validators,
 };
 
 use crate::convert::{
@@ -216,7 +216,7 @@ impl Resource for BucketResource {
                     .attribute("time_rule_locked", |a| {
                         a.optional().validator(validators::regex(
                             r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$",
-                            "an RFC 3339 time, e.g. 2030-01-01T00:00:00Z",
+                            "must be an RFC 3339 time, e.g. 2030-01-01T00:00:00Z",
                         ))
                     })
                     .block("duration", |d| {
@@ -224,7 +224,7 @@ impl Resource for BucketResource {
                             .attribute("time_amount", |a| {
                                 a.required().validator(validators::regex(
                                     r"^[0-9]+$",
-                                    "a whole number of units",
+                                    "must be a whole number of units",
                                 ))
                             })
                             .attribute("time_unit", |a| {
@@ -250,12 +250,15 @@ impl Resource for BucketResource {
             .build()
     }
 
+    async fn validate(&self, req: ValidateRequest<BucketState>, diags: &mut Diagnostics) {
+        check_retention_rule_names(&req.config, diags);
+    }
+
     async fn modify_plan(&self, req: &mut ModifyPlan<BucketState, Oci>, diags: &mut Diagnostics) {
         let Some(planned) = req.planned.as_mut() else {
             return;
         };
         let config = req.config.as_ref().expect("config present when planned is");
-        check_retention_rule_names(config, diags);
         let Some(prior) = req.prior.as_ref() else {
             if config.versioning.as_str() == Some("Suspended") {
                 diags.attribute_error(
