@@ -84,8 +84,13 @@ impl Emulator {
     pub fn start_with(data_dir: &Path, extra: &[&str]) -> Self {
         std::fs::create_dir_all(data_dir).expect("create emulator data dir");
         let mut child = Command::new(workspace_binary("oci-emulator"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--json", "--data-dir"])
+            .args(["serve", "--json", "--data-dir"])
             .arg(data_dir)
+            .args(if extra.contains(&"--listen") {
+                &[][..]
+            } else {
+                &["--listen", "127.0.0.1:0"][..]
+            })
             .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -200,6 +205,26 @@ impl Emulator {
 
     pub fn clear_faults(&self) {
         self.control(reqwest::Method::DELETE, "faults", None);
+    }
+
+    /// Kills the process (SIGKILL, like a crash) and starts a new one on the same data directory
+    /// and the same port, so configurations that name the endpoint keep working.
+    pub fn crash_and_restart(&mut self) {
+        let port = self
+            .info
+            .endpoint
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse::<u16>().ok())
+            .expect("endpoint has a port");
+        self.kill();
+        let listen = format!("127.0.0.1:{port}");
+        let fresh = Emulator::start_with(&self.data_dir, &["--listen", &listen]);
+        assert_eq!(
+            fresh.info.endpoint, self.info.endpoint,
+            "restarted on the same endpoint"
+        );
+        *self = fresh;
     }
 
     /// SIGKILL, as a crash would; the data directory is left as it is.
