@@ -310,3 +310,44 @@ fn object_large_source_uses_multipart_and_bounded_memory() {
         "provider peak RSS {max} KiB is not under 100 MiB"
     );
 }
+
+#[test]
+fn object_kms_key_is_sent_read_back_and_changed_in_place() {
+    let env = Env::new();
+    let key = |k: &str| {
+        format!("  object = \"secret.csv\"\n  content = \"x\"\n  opc_sse_kms_key_id = \"{k}\"")
+    };
+    env.init_with(&config(&env, &key("ocid1.key.oc1.iad.aaaaaaaafirst")));
+    env.wd.step();
+    let ns = env.namespace().to_string();
+    let head = |env: &Env| {
+        env.oci(async |c| {
+            c.head_object(
+                &ns,
+                "acc-objects",
+                "secret.csv",
+                &GetObjectOptions::default(),
+            )
+            .await
+            .unwrap()
+            .value
+        })
+    };
+    assert_eq!(
+        head(&env).opc_sse_kms_key_id.as_deref(),
+        Some("ocid1.key.oc1.iad.aaaaaaaafirst")
+    );
+
+    let puts = put_requests(&env);
+    env.write(&config(&env, &key("ocid1.key.oc1.iad.aaaaaaaasecond")));
+    assert_eq!(
+        env.wd.step().plan.actions(ADDR),
+        ["update"],
+        "re-encrypted in place"
+    );
+    assert_eq!(put_requests(&env), puts + 1);
+    assert_eq!(
+        head(&env).opc_sse_kms_key_id.as_deref(),
+        Some("ocid1.key.oc1.iad.aaaaaaaasecond")
+    );
+}

@@ -1241,3 +1241,56 @@ async fn copy_object_completes_a_work_request_the_provider_can_poll() {
         .await
         .expect_error(409, "Conflict");
 }
+
+#[tokio::test]
+async fn sse_kms_key_is_stored_and_echoed_for_put_and_multipart() {
+    let env = Env::new();
+    env.create_bucket("kms").await;
+    let ns = env.ns();
+    let key = "ocid1.key.oc1.iad.aaaaaaaaexample";
+    let path = format!("/n/{ns}/b/kms/o/plain");
+    env.call_h("PUT", &path, b"x", &[("opc-sse-kms-key-id", key)])
+        .await
+        .expect(200);
+    let head = env.call("HEAD", &path, "").await.expect(200);
+    assert_eq!(head.header("opc-sse-kms-key-id"), Some(key));
+    // Without the header the object is Oracle-managed: no key is reported.
+    env.call_h("PUT", &path, b"y", &[]).await.expect(200);
+    let head = env.call("HEAD", &path, "").await.expect(200);
+    assert_eq!(head.header("opc-sse-kms-key-id"), None);
+
+    // Multipart: the key is a header of CreateMultipartUpload and sticks to the committed object.
+    let up = env
+        .call_h(
+            "POST",
+            &format!("/n/{ns}/b/kms/u"),
+            br#"{"object":"parts"}"#,
+            &[("opc-sse-kms-key-id", key)],
+        )
+        .await
+        .expect(200)
+        .json();
+    let id = up["uploadId"].as_str().unwrap().to_owned();
+    let part = env
+        .call_h(
+            "PUT",
+            &format!("/n/{ns}/b/kms/u/parts?uploadId={id}&uploadPartNum=1"),
+            b"abc",
+            &[],
+        )
+        .await
+        .expect(200);
+    let etag = part.header("etag").unwrap().to_owned();
+    env.call(
+        "POST",
+        &format!("/n/{ns}/b/kms/u/parts?uploadId={id}"),
+        &json!({"partsToCommit": [{"partNum": 1, "etag": etag}]}).to_string(),
+    )
+    .await
+    .expect(200);
+    let head = env
+        .call("HEAD", &format!("/n/{ns}/b/kms/o/parts"), "")
+        .await
+        .expect(200);
+    assert_eq!(head.header("opc-sse-kms-key-id"), Some(key));
+}

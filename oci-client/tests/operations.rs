@@ -98,12 +98,25 @@ async fn multipart_upload_of_a_file() {
         ..Default::default()
     };
     let resp = client
-        .upload_file_multipart("ns", "bkt", "big/file", &file, 4, &details)
+        .upload_file_multipart(
+            "ns",
+            "bkt",
+            "big/file",
+            &file,
+            4,
+            &details,
+            Some("ocid1.key.oc1.iad.k"),
+        )
         .await
         .unwrap();
     assert_eq!(resp.meta.header("opc-multipart-md5"), Some("mp-md5-3"));
     let reqs = server.requests();
     assert_eq!(reqs.len(), 5, "create, 3 parts, commit");
+    assert_eq!(
+        reqs[0].header("opc-sse-kms-key-id"),
+        Some("ocid1.key.oc1.iad.k"),
+        "the encryption key travels as a header of CreateMultipartUpload"
+    );
     assert_eq!(
         body_json(&reqs[0]),
         json!({"object": "big/file", "contentType": "text/plain"})
@@ -171,6 +184,7 @@ async fn failed_multipart_upload_is_aborted() {
             &file,
             3,
             &CreateMultipartUploadDetails::default(),
+            None,
         )
         .await
         .unwrap_err();

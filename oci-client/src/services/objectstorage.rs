@@ -244,6 +244,8 @@ pub struct PutObjectOptions {
     pub if_none_match: Option<String>,
     /// User metadata, sent as `opc-meta-<key>` headers.
     pub metadata: BTreeMap<String, String>,
+    /// OCID of a Vault key to encrypt the object with (`opc-sse-kms-key-id`).
+    pub opc_sse_kms_key_id: Option<String>,
 }
 
 /// Optional GetObject/HeadObject parameters.
@@ -274,6 +276,8 @@ pub struct ObjectHead {
     pub version_id: Option<String>,
     /// `opc-meta-*` headers without the prefix.
     pub metadata: BTreeMap<String, String>,
+    /// The Vault key the object is encrypted with, when it is not Oracle-managed.
+    pub opc_sse_kms_key_id: Option<String>,
 }
 
 impl ObjectHead {
@@ -294,6 +298,7 @@ impl ObjectHead {
             archival_state: h("archival-state"),
             version_id: h("version-id"),
             metadata: meta.opc_meta(),
+            opc_sse_kms_key_id: h("opc-sse-kms-key-id"),
         }
     }
 }
@@ -701,7 +706,8 @@ impl Client {
             .header_opt("cache-control", options.cache_control.as_deref())
             .header_opt("storage-tier", options.storage_tier.as_deref())
             .header_opt("if-match", options.if_match.as_deref())
-            .header_opt("if-none-match", options.if_none_match.as_deref());
+            .header_opt("if-none-match", options.if_none_match.as_deref())
+            .header_opt("opc-sse-kms-key-id", options.opc_sse_kms_key_id.as_deref());
         for (k, v) in &options.metadata {
             req = req.header(&format!("opc-meta-{k}"), v.clone());
         }
@@ -882,12 +888,16 @@ impl Client {
         namespace: &str,
         bucket: &str,
         details: &CreateMultipartUploadDetails,
+        opc_sse_kms_key_id: Option<&str>,
     ) -> Result<Response<MultipartUpload>> {
         let path = format!(
             "{}/u",
             bucket_path("CreateMultipartUpload", namespace, bucket)?
         );
-        let req = os("CreateMultipartUpload", Method::POST, path).json(details)?;
+        // The encryption key is a header, not a field of the body.
+        let req = os("CreateMultipartUpload", Method::POST, path)
+            .json(details)?
+            .header_opt("opc-sse-kms-key-id", opc_sse_kms_key_id);
         self.send_json(&req).await
     }
 
@@ -970,6 +980,7 @@ impl Client {
         path: &Path,
         part_size: u64,
         details: &CreateMultipartUploadDetails,
+        opc_sse_kms_key_id: Option<&str>,
     ) -> Result<Response<()>> {
         const OP: &str = "UploadFileMultipart";
         if part_size == 0 {
@@ -990,7 +1001,7 @@ impl Client {
         let mut create = details.clone();
         create.object = object.to_string();
         let upload = self
-            .create_multipart_upload(namespace, bucket, &create)
+            .create_multipart_upload(namespace, bucket, &create, opc_sse_kms_key_id)
             .await?
             .into_inner();
         let result = async {

@@ -78,7 +78,7 @@ pub struct ObjectState {
     pub namespace: Value<String>,
     /// Object name; may contain `/`. Changing it renames the object in place.
     pub object: Value<String>,
-    /// OCID of a Vault key to encrypt the object with.
+    /// OCID of a Vault key to encrypt the object with. Changing it uploads the object again.
     pub opc_sse_kms_key_id: Value<String>,
     /// Path of a local file to upload. Conflicts with `content`. Files above 128 MiB are
     /// uploaded in parts, streamed from disk.
@@ -138,7 +138,6 @@ impl Resource for ObjectResource {
                 a.optional()
                     .computed()
                     .use_state_for_unknown()
-                    .requires_replace()
                     .validator(oci::ocid(&["key"]))
             })
             .attribute("source", |a| a.optional())
@@ -434,6 +433,7 @@ async fn upload(
         cache_control: plan.cache_control.as_known().cloned(),
         storage_tier: plan.storage_tier.as_known().cloned(),
         metadata: plan.metadata.as_known().cloned().unwrap_or_default(),
+        opc_sse_kms_key_id: plan.opc_sse_kms_key_id.as_known().cloned(),
         ..Default::default()
     };
     // The planned MD5 doubles as an integrity check: Object Storage rejects bytes that differ,
@@ -462,7 +462,15 @@ async fn upload(
                     metadata: (!options.metadata.is_empty()).then(|| options.metadata.clone()),
                 };
                 client
-                    .upload_file_multipart(ns, bucket, name, Path::new(path), PART_SIZE, &details)
+                    .upload_file_multipart(
+                        ns,
+                        bucket,
+                        name,
+                        Path::new(path),
+                        PART_SIZE,
+                        &details,
+                        options.opc_sse_kms_key_id.as_deref(),
+                    )
                     .await
                     .map(drop)
             } else {
@@ -519,6 +527,8 @@ fn needs_upload(prior: &ObjectState, planned: &ObjectState) -> bool {
         || planned.content_encoding != prior.content_encoding
         || planned.content_language != prior.content_language
         || planned.metadata != prior.metadata
+        || (!planned.opc_sse_kms_key_id.is_unknown()
+            && planned.opc_sse_kms_key_id != prior.opc_sse_kms_key_id)
         || (!planned.content_type.is_unknown() && planned.content_type != prior.content_type)
         || (!planned.storage_tier.is_unknown() && planned.storage_tier != prior.storage_tier)
 }
@@ -564,7 +574,7 @@ fn object_state(
         metadata: map_value(head.metadata.clone(), &current.metadata),
         namespace: Value::Known(ns.to_string()),
         object: Value::Known(name.to_string()),
-        opc_sse_kms_key_id: current.opc_sse_kms_key_id.as_known().cloned().into(),
+        opc_sse_kms_key_id: head.opc_sse_kms_key_id.clone().into(),
         source: current.source.clone(),
         state: Value::Known("COMPLETED".into()),
         storage_tier: head

@@ -655,6 +655,7 @@ fn object_headers(o: &ObjectRow, q: &GetObjectQuery) -> HeaderMap {
             pick(&q.http_response_cache_control, &hd.cache_control),
         ),
         ("expires", q.http_response_expires.clone()),
+        ("opc-sse-kms-key-id", hd.opc_sse_kms_key_id.clone()),
     ] {
         if let Some(v) = v {
             insert(&mut h, name, &v);
@@ -784,6 +785,7 @@ fn headers_and_metadata(headers: &HeaderMap) -> (ObjectHeaders, BTreeMap<String,
         content_encoding: get("content-encoding"),
         content_disposition: get("content-disposition"),
         cache_control: get("cache-control"),
+        opc_sse_kms_key_id: get("opc-sse-kms-key-id"),
     };
     let metadata = headers
         .iter()
@@ -1261,6 +1263,7 @@ pub async fn create_multipart_upload(
             content_encoding: d.content_encoding,
             content_disposition: d.content_disposition,
             cache_control: d.cache_control,
+            opc_sse_kms_key_id: header(&headers, "opc-sse-kms-key-id").map(str::to_owned),
         },
         metadata: d
             .metadata

@@ -129,6 +129,9 @@ pub struct ObjectHeaders {
     pub content_encoding: Option<String>,
     pub content_disposition: Option<String>,
     pub cache_control: Option<String>,
+    /// `opc-sse-kms-key-id`: the Vault key the object is encrypted with (absent in older rows).
+    #[serde(default)]
+    pub opc_sse_kms_key_id: Option<String>,
 }
 
 /// One stored object.
