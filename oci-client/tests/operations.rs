@@ -12,8 +12,8 @@ use oci_client::services::dataflow::{
 };
 use oci_client::services::lifecycle;
 use oci_client::services::objectstorage::{
-    CreateBucketDetails, CreateMultipartUploadDetails, GetObjectOptions, ObjectBody,
-    PutObjectOptions, RenameObjectDetails,
+    CreateBucketDetails, CreateMultipartUploadDetails, GetObjectOptions, MultipartFileOptions,
+    ObjectBody, PutObjectOptions, RenameObjectDetails,
 };
 use oci_client::{Error, WaitOutcome, WaitSpec};
 use serde_json::{Value, json};
@@ -103,9 +103,11 @@ async fn multipart_upload_of_a_file() {
             "bkt",
             "big/file",
             &file,
-            4,
-            &details,
-            Some("ocid1.key.oc1.iad.k"),
+            &MultipartFileOptions {
+                part_size: 4,
+                details,
+                opc_sse_kms_key_id: Some("ocid1.key.oc1.iad.k".into()),
+            },
         )
         .await
         .unwrap();
@@ -182,9 +184,10 @@ async fn failed_multipart_upload_is_aborted() {
             "bkt",
             "o",
             &file,
-            3,
-            &CreateMultipartUploadDetails::default(),
-            None,
+            &MultipartFileOptions {
+                part_size: 3,
+                ..Default::default()
+            },
         )
         .await
         .unwrap_err();

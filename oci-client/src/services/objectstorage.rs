@@ -385,6 +385,18 @@ pub struct CreateMultipartUploadDetails {
     pub metadata: Option<BTreeMap<String, String>>,
 }
 
+/// How [`Client::upload_file_multipart`] uploads a file.
+#[derive(Debug, Clone, Default)]
+pub struct MultipartFileOptions {
+    /// Bytes per part (more than zero; parts are streamed from disk, so memory does not grow
+    /// with it).
+    pub part_size: u64,
+    /// Headers and metadata for CreateMultipartUpload (`object` is taken from the call).
+    pub details: CreateMultipartUploadDetails,
+    /// OCID of a Vault key to encrypt the object with (`opc-sse-kms-key-id`).
+    pub opc_sse_kms_key_id: Option<String>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MultipartUpload {
@@ -978,11 +990,10 @@ impl Client {
         bucket: &str,
         object: &str,
         path: &Path,
-        part_size: u64,
-        details: &CreateMultipartUploadDetails,
-        opc_sse_kms_key_id: Option<&str>,
+        options: &MultipartFileOptions,
     ) -> Result<Response<()>> {
         const OP: &str = "UploadFileMultipart";
+        let part_size = options.part_size;
         if part_size == 0 {
             return Err(Error::InvalidArgument {
                 operation: OP.into(),
@@ -998,10 +1009,15 @@ impl Client {
                 source,
             })?
             .len();
-        let mut create = details.clone();
+        let mut create = options.details.clone();
         create.object = object.to_string();
         let upload = self
-            .create_multipart_upload(namespace, bucket, &create, opc_sse_kms_key_id)
+            .create_multipart_upload(
+                namespace,
+                bucket,
+                &create,
+                options.opc_sse_kms_key_id.as_deref(),
+            )
             .await?
             .into_inner();
         let result = async {

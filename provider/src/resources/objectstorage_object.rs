@@ -20,8 +20,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use md5::{Digest, Md5};
 use oci_client::services::objectstorage::{
-    CreateMultipartUploadDetails, GetObjectOptions, ObjectBody, ObjectHead, PutObjectOptions,
-    RenameObjectDetails,
+    CreateMultipartUploadDetails, GetObjectOptions, MultipartFileOptions, ObjectBody, ObjectHead,
+    PutObjectOptions, RenameObjectDetails,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -451,26 +451,22 @@ async fn upload(
         (_, Value::Known(path)) => {
             let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or_default();
             if len > MULTIPART_THRESHOLD {
-                let details = CreateMultipartUploadDetails {
-                    object: name.to_string(),
-                    content_type: options.content_type.clone(),
-                    content_language: options.content_language.clone(),
-                    content_encoding: options.content_encoding.clone(),
-                    content_disposition: options.content_disposition.clone(),
-                    cache_control: options.cache_control.clone(),
-                    storage_tier: options.storage_tier.clone(),
-                    metadata: (!options.metadata.is_empty()).then(|| options.metadata.clone()),
+                let multipart = MultipartFileOptions {
+                    part_size: PART_SIZE,
+                    details: CreateMultipartUploadDetails {
+                        object: name.to_string(),
+                        content_type: options.content_type.clone(),
+                        content_language: options.content_language.clone(),
+                        content_encoding: options.content_encoding.clone(),
+                        content_disposition: options.content_disposition.clone(),
+                        cache_control: options.cache_control.clone(),
+                        storage_tier: options.storage_tier.clone(),
+                        metadata: (!options.metadata.is_empty()).then(|| options.metadata.clone()),
+                    },
+                    opc_sse_kms_key_id: options.opc_sse_kms_key_id.clone(),
                 };
                 client
-                    .upload_file_multipart(
-                        ns,
-                        bucket,
-                        name,
-                        Path::new(path),
-                        PART_SIZE,
-                        &details,
-                        options.opc_sse_kms_key_id.as_deref(),
-                    )
+                    .upload_file_multipart(ns, bucket, name, Path::new(path), &multipart)
                     .await
                     .map(drop)
             } else {
