@@ -440,9 +440,9 @@ async fn upload(
     // e.g. a source file edited between plan and apply.
     let single_part_md5 = plan.content_md5.as_known().and_then(|m| md5_to_base64(m));
     match (&plan.content, &plan.source) {
-        (Value::Known(path_or_content), _) if plan.source.is_null() => {
+        (Value::Known(content), _) if plan.source.is_null() => {
             options.content_md5 = single_part_md5;
-            let body = ObjectBody::Bytes(path_or_content.clone().into_bytes().into());
+            let body = ObjectBody::Bytes(content.clone().into_bytes().into());
             client
                 .put_object(ns, bucket, name, body, &options)
                 .await
