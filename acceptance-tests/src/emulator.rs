@@ -186,6 +186,31 @@ impl Emulator {
             .collect()
     }
 
+    /// User-created resources still in the emulator, as `(kind, resource)`; resources in a
+    /// DELETED lifecycle state count as gone (OCI keeps them visible for a while).
+    pub fn leftovers(&self) -> Vec<(String, Json)> {
+        const KINDS: [&str; 6] = [
+            "buckets",
+            "objects",
+            "multipart_uploads",
+            "dynamic_groups",
+            "policies",
+            "applications",
+        ];
+        let dump = self.dump();
+        KINDS
+            .iter()
+            .flat_map(|kind| {
+                dump[*kind]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|r| r["lifecycleState"].as_str() != Some("DELETED"))
+                    .map(|r| ((*kind).to_string(), r.clone()))
+            })
+            .collect()
+    }
+
     pub fn reset(&self) {
         self.control(reqwest::Method::POST, "reset", None);
     }

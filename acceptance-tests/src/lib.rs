@@ -116,24 +116,8 @@ impl Env {
 
     /// Asserts that the emulator holds no user-created resources any more.
     pub fn assert_nothing_left(&self) {
-        let dump = self.emulator.dump();
-        for kind in [
-            "buckets",
-            "objects",
-            "multipart_uploads",
-            "dynamic_groups",
-            "policies",
-            "applications",
-        ] {
-            let left: Vec<_> = dump[kind]
-                .as_array()
-                .map(|a| a.iter().filter(|r| !is_deleted(r)).collect())
-                .unwrap_or_default();
-            assert!(
-                left.is_empty(),
-                "{kind} left behind after destroy: {left:#?}"
-            );
-        }
+        let left = self.emulator.leftovers();
+        assert!(left.is_empty(), "left behind after destroy: {left:#?}");
     }
 }
 
@@ -143,9 +127,24 @@ impl Default for Env {
     }
 }
 
-/// Resources in a DELETED lifecycle state count as gone (OCI keeps them visible for a while).
-fn is_deleted(resource: &serde_json::Value) -> bool {
-    resource["lifecycleState"].as_str() == Some("DELETED")
+/// Copies a directory tree (e.g. an example) into a working directory, leaving out Terraform's
+/// own `.terraform*` files so the copy starts clean.
+pub fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else if !entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with(".terraform")
+        {
+            std::fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
 }
 
 /// An OCI client configured exactly as a user would from the emulator's config file.

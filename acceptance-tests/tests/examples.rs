@@ -4,22 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
-use acceptance_tests::Env;
+use acceptance_tests::{Env, copy_dir};
 
 fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 /// An example that is a fragment (no provider block): provider header + its files.
@@ -97,7 +85,7 @@ fn provider_example_is_valid() {
 #[test]
 fn dataflow_lab_example_applies_without_drift_and_destroys_cleanly() {
     let mut env = Env::new();
-    copy_dir(&examples().join("dataflow-lab"), env.wd.path());
+    copy_dir(&examples().join("dataflow-lab"), env.wd.path()).unwrap();
     let (tenancy, profile, endpoint) = (
         env.tenancy().to_string(),
         env.emulator.info.profile.clone(),

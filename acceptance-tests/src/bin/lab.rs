@@ -6,10 +6,10 @@
 //! that a second plan is empty, and destroys everything again. `--keep` leaves the lab up until
 //! Ctrl-C so you can look around with the OCI CLI or terraform yourself.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, ExitCode};
 
-use acceptance_tests::{Emulator, workspace_binary};
+use acceptance_tests::{Emulator, copy_dir, workspace_binary};
 
 fn main() -> ExitCode {
     let keep = std::env::args().any(|a| a == "--keep");
@@ -137,11 +137,9 @@ fn run(keep: bool) -> Result<(), String> {
         "-auto-approve",
         "-no-color",
     ]))?;
-    let left = emulator.dump();
-    for kind in ["buckets", "objects"] {
-        if left[kind].as_array().is_some_and(|a| !a.is_empty()) {
-            return Err(format!("{kind} left behind after destroy: {}", left[kind]));
-        }
+    let left = emulator.leftovers();
+    if !left.is_empty() {
+        return Err(format!("left behind after destroy: {left:?}"));
     }
     step("done: applied, verified no drift, destroyed, nothing left behind");
     Ok(())
@@ -158,24 +156,6 @@ fn status(cmd: &mut Command) -> Result<(), String> {
     } else {
         Err(format!("{:?} exited with {st}", cmd.get_program()))
     }
-}
-
-fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let target: PathBuf = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            copy_dir(&entry.path(), &target)?;
-        } else if !entry
-            .file_name()
-            .to_string_lossy()
-            .starts_with(".terraform")
-        {
-            std::fs::copy(entry.path(), target)?;
-        }
-    }
-    Ok(())
 }
 
 /// Blocks until SIGINT; the emulator is stopped by its `Drop` afterwards.
