@@ -436,61 +436,43 @@ async fn upload(
         opc_sse_kms_key_id: plan.opc_sse_kms_key_id.as_known().cloned(),
         ..Default::default()
     };
+    let body = match (&plan.content, &plan.source) {
+        (Value::Known(content), _) if plan.source.is_null() => {
+            ObjectBody::Bytes(content.clone().into_bytes().into())
+        }
+        (_, Value::Known(path))
+            if std::fs::metadata(path).map(|m| m.len()).unwrap_or_default()
+                > MULTIPART_THRESHOLD =>
+        {
+            let multipart = MultipartFileOptions {
+                part_size: PART_SIZE,
+                details: CreateMultipartUploadDetails {
+                    object: name.to_string(),
+                    content_type: options.content_type.clone(),
+                    content_language: options.content_language.clone(),
+                    content_encoding: options.content_encoding.clone(),
+                    content_disposition: options.content_disposition.clone(),
+                    cache_control: options.cache_control.clone(),
+                    storage_tier: options.storage_tier.clone(),
+                    metadata: (!options.metadata.is_empty()).then(|| options.metadata.clone()),
+                },
+                opc_sse_kms_key_id: options.opc_sse_kms_key_id.clone(),
+            };
+            return client
+                .upload_file_multipart(ns, bucket, name, Path::new(path), &multipart)
+                .await
+                .map(drop);
+        }
+        (_, Value::Known(path)) => ObjectBody::File(path.into()),
+        _ => ObjectBody::Bytes(Default::default()),
+    };
     // The planned MD5 doubles as an integrity check: Object Storage rejects bytes that differ,
     // e.g. a source file edited between plan and apply.
-    let single_part_md5 = plan.content_md5.as_known().and_then(|m| md5_to_base64(m));
-    match (&plan.content, &plan.source) {
-        (Value::Known(content), _) if plan.source.is_null() => {
-            options.content_md5 = single_part_md5;
-            let body = ObjectBody::Bytes(content.clone().into_bytes().into());
-            client
-                .put_object(ns, bucket, name, body, &options)
-                .await
-                .map(drop)
-        }
-        (_, Value::Known(path)) => {
-            let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or_default();
-            if len > MULTIPART_THRESHOLD {
-                let multipart = MultipartFileOptions {
-                    part_size: PART_SIZE,
-                    details: CreateMultipartUploadDetails {
-                        object: name.to_string(),
-                        content_type: options.content_type.clone(),
-                        content_language: options.content_language.clone(),
-                        content_encoding: options.content_encoding.clone(),
-                        content_disposition: options.content_disposition.clone(),
-                        cache_control: options.cache_control.clone(),
-                        storage_tier: options.storage_tier.clone(),
-                        metadata: (!options.metadata.is_empty()).then(|| options.metadata.clone()),
-                    },
-                    opc_sse_kms_key_id: options.opc_sse_kms_key_id.clone(),
-                };
-                client
-                    .upload_file_multipart(ns, bucket, name, Path::new(path), &multipart)
-                    .await
-                    .map(drop)
-            } else {
-                options.content_md5 = single_part_md5;
-                client
-                    .put_object(ns, bucket, name, ObjectBody::File(path.into()), &options)
-                    .await
-                    .map(drop)
-            }
-        }
-        _ => {
-            options.content_md5 = single_part_md5;
-            client
-                .put_object(
-                    ns,
-                    bucket,
-                    name,
-                    ObjectBody::Bytes(Default::default()),
-                    &options,
-                )
-                .await
-                .map(drop)
-        }
-    }
+    options.content_md5 = plan.content_md5.as_known().and_then(|m| md5_to_base64(m));
+    client
+        .put_object(ns, bucket, name, body, &options)
+        .await
+        .map(drop)
 }
 
 fn report_upload_error(diags: &mut Diagnostics, doing: &str, e: &oci_client::Error) {
