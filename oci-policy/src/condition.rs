@@ -236,50 +236,65 @@ pub(crate) fn rule_variable_kind(v: &str) -> Option<bool> {
 impl Condition {
     /// Appends the canonical text. `upper` picks `ANY`/`ALL` (matching rules) or `any`/`all`
     /// (statements), each as the documentation writes them.
+    ///
+    /// Iterative (an explicit stack), so even a hand-built tree deeper than any parse allows
+    /// cannot exhaust the call stack here.
     pub(crate) fn write(&self, out: &mut String, upper: bool) {
-        match self {
-            Condition::Any(items) | Condition::All(items) => {
-                let kw = match (self, upper) {
-                    (Condition::Any(_), true) => "ANY",
-                    (Condition::Any(_), false) => "any",
-                    (_, true) => "ALL",
-                    (_, false) => "all",
-                };
-                out.push_str(kw);
-                out.push_str(" {");
-                for (i, c) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    c.write(out, upper);
+        enum Step<'c> {
+            Cond(&'c Condition),
+            Text(&'static str),
+        }
+        let mut stack = vec![Step::Cond(self)];
+        while let Some(step) = stack.pop() {
+            let c = match step {
+                Step::Text(t) => {
+                    out.push_str(t);
+                    continue;
                 }
-                out.push('}');
-            }
-            Condition::Compare {
-                variable,
-                op,
-                value,
-            } => {
-                out.push_str(variable);
-                out.push_str(match op {
-                    Op::Eq => " = ",
-                    Op::Ne => " != ",
-                });
-                match value {
-                    Value::Quoted(q) => {
-                        out.push('\'');
-                        out.push_str(q);
-                        out.push('\'');
+                Step::Cond(c) => c,
+            };
+            match c {
+                Condition::Any(items) | Condition::All(items) => {
+                    out.push_str(match (c, upper) {
+                        (Condition::Any(_), true) => "ANY {",
+                        (Condition::Any(_), false) => "any {",
+                        (_, true) => "ALL {",
+                        (_, false) => "all {",
+                    });
+                    stack.push(Step::Text("}"));
+                    for (i, item) in items.iter().enumerate().rev() {
+                        stack.push(Step::Cond(item));
+                        if i > 0 {
+                            stack.push(Step::Text(", "));
+                        }
                     }
-                    Value::Pattern(p) => {
-                        out.push('/');
-                        out.push_str(p);
-                        out.push('/');
-                    }
-                    Value::Word(w) => out.push_str(w),
                 }
+                Condition::Compare {
+                    variable,
+                    op,
+                    value,
+                } => {
+                    out.push_str(variable);
+                    out.push_str(match op {
+                        Op::Eq => " = ",
+                        Op::Ne => " != ",
+                    });
+                    match value {
+                        Value::Quoted(q) => {
+                            out.push('\'');
+                            out.push_str(q);
+                            out.push('\'');
+                        }
+                        Value::Pattern(p) => {
+                            out.push('/');
+                            out.push_str(p);
+                            out.push('/');
+                        }
+                        Value::Word(w) => out.push_str(w),
+                    }
+                }
+                Condition::TagPresent { variable } => out.push_str(variable),
             }
-            Condition::TagPresent { variable } => out.push_str(variable),
         }
     }
 }
