@@ -489,21 +489,67 @@ fn eval(
             let Some(actual) = lookup(variable) else {
                 return Err(format!("{variable} does not apply to this request"));
             };
-            let (hit, shown) = match value {
-                Value::Quoted(q) => (eq_ignore_case(&actual, q), format!("'{q}'")),
-                Value::Pattern(p) => (glob_ignore_case(p, &actual), format!("/{p}/")),
-                Value::Word(w) => match lookup(&w.to_ascii_lowercase()) {
-                    Some(other) => (eq_ignore_case(&actual, &other), format!("{w} ('{other}')")),
-                    None => (eq_ignore_case(&actual, w), w.clone()),
-                },
+            // A word value naming a request variable compares with that variable's value.
+            let resolve = |v: &Value| -> String {
+                match v {
+                    Value::Word(w) => lookup(&w.to_ascii_lowercase()).unwrap_or_else(|| w.clone()),
+                    Value::Quoted(q) | Value::Pattern(q) => q.clone(),
+                    Value::List(_) | Value::Range(..) => String::new(),
+                }
             };
+            let hit = match (op, value) {
+                (Op::Eq | Op::Ne, Value::Pattern(p)) => glob_ignore_case(p, &actual),
+                (Op::Eq | Op::Ne, v) => eq_ignore_case(&actual, &resolve(v)),
+                (Op::In, Value::List(items)) => {
+                    items.iter().any(|v| eq_ignore_case(&actual, &resolve(v)))
+                }
+                (Op::Before, v) => time_key(&actual) < time_key(&resolve(v)),
+                (Op::After, v) => time_key(&actual) > time_key(&resolve(v)),
+                (Op::Between, Value::Range(low, high)) => {
+                    let (a, lo, hi) = (
+                        time_key(&actual),
+                        time_key(&resolve(low)),
+                        time_key(&resolve(high)),
+                    );
+                    // A range that wraps midnight ('22:00:00Z' and '06:00:00Z').
+                    if lo <= hi {
+                        lo <= a && a <= hi
+                    } else {
+                        a >= lo || a <= hi
+                    }
+                }
+                // Only a hand-built tree pairs an operator with the wrong value shape.
+                _ => false,
+            };
+            let mut shown = String::new();
+            value.write(&mut shown);
+            if let Value::Word(w) = value
+                && let Some(other) = lookup(&w.to_ascii_lowercase())
+            {
+                shown = format!("{w} ('{other}')");
+            }
             match (op, hit) {
-                (Op::Eq, true) | (Op::Ne, false) => Ok(()),
-                (Op::Eq, false) => Err(format!("{variable} is '{actual}', not {shown}")),
+                (Op::Ne, false) => Ok(()),
                 (Op::Ne, true) => Err(format!("{variable} is {shown}")),
+                (_, true) => Ok(()),
+                (Op::Eq, false) => Err(format!("{variable} is '{actual}', not {shown}")),
+                (_, false) => Err(format!(
+                    "{variable} is '{actual}', not {} {shown}",
+                    op.as_str()
+                )),
             }
         }
     }
+}
+
+/// Time values compare as text once a trailing `Z` (UTC) and case are set aside: ISO 8601
+/// timestamps, dates and times of day of one shape sort lexicographically, and a date alone
+/// sorts before every time on that day (it means that day's midnight).
+fn time_key(s: &str) -> String {
+    s.trim()
+        .to_ascii_uppercase()
+        .trim_end_matches('Z')
+        .to_string()
 }
 
 fn eq_ignore_case(a: &str, b: &str) -> bool {

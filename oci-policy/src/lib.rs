@@ -34,7 +34,11 @@
 //!            | (older) on compartment …
 //! condition := any {<condition>, …} | all {<condition>, …}
 //!            | <variable> (= | !=) ('text' | /pattern*/ | word)
+//!            | <variable> (before | after) <v> | <variable> in (<v>, …)
+//!            | <variable> between <v> and <v>            (<v> := 'text' | word)
 //! ```
+//! Not supported (refused with a position): the network `associate … with …` form of
+//! `Endorse`/`Admit`, and `/` patterns in matching rules.
 //! Matching rules (§5.5): `ANY {<c>, …}`, `ALL {<c>, …}` or one `<c>`, where `<c>` is
 //! `<variable> (= | !=) 'value'` over `resource.type`, `resource.id`, `resource.compartment.id`,
 //! `instance.id`, `instance.compartment.id`, `tag.<namespace>.<key>.value`, or a bare
@@ -110,7 +114,11 @@
 //!    - *where*: the condition holds over the request variables. Values match ignoring case;
 //!      `/a*b/` patterns match with `*` as any run; an unquoted word value that names a
 //!      variable compares with that variable's value; a variable the request does not have
-//!      makes its comparison false whether `=` or `!=`.
+//!      makes its comparison false whether `=` or `!=` (Oracle: "variables that aren't
+//!      applicable to a request result in a declined request"). `before`/`after`/`between`
+//!      compare ISO 8601 texts with the trailing `Z` set aside (a date alone is that day's
+//!      midnight; bounds inclusive; a `between` whose low bound is above its high bound wraps
+//!      midnight); `in` is any-equal.
 //! 3. **Decision.** The first granting statement (policies in the order given, statements in
 //!    order) is reported in [`Decision::allowed_by`] with its 0-based index. Otherwise
 //!    [`Decision::explanation`] lists every dynamic group that did not match and why (the first

@@ -872,3 +872,107 @@ fn instance_variables_apply_to_instances_only() {
         d.explanation
     );
 }
+
+#[test]
+fn time_and_list_conditions() {
+    let dgs = [lab_dg()];
+    let run = run_in(C);
+    let at = |stamp: &str, dow: &str, tod: &str| {
+        let mut r = req("OBJECT_READ", "objects", C);
+        r.variables
+            .insert("request.utc-timestamp".into(), stamp.into());
+        r.variables
+            .insert("request.utc-timestamp.day-of-week".into(), dow.into());
+        r.variables
+            .insert("request.utc-timestamp.time-of-day".into(), tod.into());
+        r
+    };
+    let window = policy(
+        T,
+        &[
+            "allow dynamic-group lab-dg to read objects in tenancy where all {request.utc-timestamp after '2026-01-01Z', request.utc-timestamp before '2027-01-01T00:00:00Z', request.utc-timestamp.day-of-week in ('monday', 'Tuesday'), request.utc-timestamp.time-of-day between '09:00:00Z' and '17:00:00Z'}",
+        ],
+    );
+    let ok = at("2026-12-01T17:15:55Z", "tuesday", "12:00:00Z");
+    assert!(allowed(&dgs, std::slice::from_ref(&window), &run, &ok));
+    // A timestamp on the day of an `after` date is after that date's midnight.
+    assert!(allowed(
+        &dgs,
+        std::slice::from_ref(&window),
+        &run,
+        &at("2026-01-01T00:00:01Z", "monday", "09:00:00Z")
+    ));
+    let d = decide(
+        &dgs,
+        std::slice::from_ref(&window),
+        &run,
+        &at("2025-12-31T23:59:59Z", "monday", "12:00:00Z"),
+    );
+    assert!(!d.allowed);
+    assert!(
+        d.explanation
+            .contains("request.utc-timestamp is '2025-12-31T23:59:59Z', not after '2026-01-01Z'"),
+        "{}",
+        d.explanation
+    );
+    assert!(!allowed(
+        &dgs,
+        std::slice::from_ref(&window),
+        &run,
+        &at("2027-01-01T00:00:00Z", "monday", "12:00:00Z")
+    ));
+    let d = decide(
+        &dgs,
+        std::slice::from_ref(&window),
+        &run,
+        &at("2026-06-01T12:00:00Z", "sunday", "12:00:00Z"),
+    );
+    assert!(
+        d.explanation.contains(
+            "request.utc-timestamp.day-of-week is 'sunday', not in ('monday', 'Tuesday')"
+        ),
+        "{}",
+        d.explanation
+    );
+    // Bounds are inclusive.
+    assert!(allowed(
+        &dgs,
+        std::slice::from_ref(&window),
+        &run,
+        &at("2026-06-01T12:00:00Z", "monday", "17:00:00Z")
+    ));
+    let d = decide(
+        &dgs,
+        std::slice::from_ref(&window),
+        &run,
+        &at("2026-06-01T12:00:00Z", "monday", "17:00:01Z"),
+    );
+    assert!(d.explanation.contains("request.utc-timestamp.time-of-day is '17:00:01Z', not between '09:00:00Z' and '17:00:00Z'"), "{}", d.explanation);
+    // A range that wraps midnight.
+    let night = policy(
+        T,
+        &[
+            "allow dynamic-group lab-dg to read objects in tenancy where request.utc-timestamp.time-of-day between '22:00:00Z' and '06:00:00Z'",
+        ],
+    );
+    assert!(allowed(
+        &dgs,
+        std::slice::from_ref(&night),
+        &run,
+        &at("x", "x", "23:30:00Z")
+    ));
+    assert!(allowed(
+        &dgs,
+        std::slice::from_ref(&night),
+        &run,
+        &at("x", "x", "05:59:59Z")
+    ));
+    assert!(!allowed(&dgs, &[night], &run, &at("x", "x", "12:00:00Z")));
+    // No such variable in the request: declined.
+    assert!(!allowed(
+        &dgs,
+        &[window],
+        &run,
+        &req("OBJECT_READ", "objects", C)
+    ));
+}

@@ -112,6 +112,11 @@ fn soup() -> impl Strategy<Value = String> {
         Just(" "),
         Just(""),
         Just("\u{0}"),
+        Just("before"),
+        Just("between"),
+        Just("and"),
+        Just(")"),
+        Just("'09:00Z'"),
     ];
     prop::collection::vec((piece, prop::bool::ANY), 0..60).prop_map(|v| {
         let mut s = String::new();
@@ -204,7 +209,7 @@ impl Render<'_> {
 
 #[derive(Debug, Clone)]
 enum Cond {
-    Leaf(String, bool, Val),
+    Leaf(String, &'static str, Val),
     Group(bool, Vec<Cond>),
 }
 
@@ -213,60 +218,112 @@ enum Val {
     Quoted(String),
     Pattern(String),
     Word(String),
+    List(Vec<Val>),
+    Range(Box<Val>, Box<Val>),
+}
+
+fn scalar() -> impl Strategy<Value = Val> {
+    prop_oneof![
+        "[A-Za-z0-9 ._:*-]{0,12}".prop_map(Val::Quoted),
+        "[A-Za-z0-9_]{1,10}".prop_map(Val::Word),
+    ]
 }
 
 fn cond(rule: bool) -> impl Strategy<Value = Cond> {
-    let var = if rule {
-        prop_oneof![
+    let leaf = if rule {
+        let var = prop_oneof![
             Just("resource.type".to_string()),
             Just("Resource.Id".to_string()),
             Just("resource.compartment.id".to_string()),
             Just("instance.id".to_string()),
             Just("INSTANCE.compartment.id".to_string()),
             "tag\\.[A-Za-z][a-z0-9-]{0,6}\\.[a-z][A-Za-z0-9_-]{0,6}\\.value",
-        ]
-        .boxed()
+        ];
+        let op = prop_oneof![Just("="), Just("!=")];
+        (var, op, "[A-Za-z0-9 ._*-]{0,12}".prop_map(Val::Quoted))
+            .prop_map(|(v, op, val)| Cond::Leaf(v, op, val))
+            .boxed()
     } else {
-        "[a-zA-Z][a-z0-9_-]{0,6}(\\.[a-z][a-zA-Z0-9_-]{0,6}){1,3}".boxed()
-    };
-    let val = if rule {
-        "[A-Za-z0-9 ._*-]{0,12}".prop_map(Val::Quoted).boxed()
-    } else {
-        prop_oneof![
-            "[A-Za-z0-9 ._*-]{0,12}".prop_map(Val::Quoted),
+        let var = "[a-zA-Z][a-z0-9_-]{0,6}(\\.[a-z][a-zA-Z0-9_-]{0,6}){1,3}";
+        let eq_value = prop_oneof![
+            scalar(),
             "[A-Za-z0-9._-]{0,5}\\*?"
                 .prop_filter("non-empty", |s| !s.is_empty())
                 .prop_map(Val::Pattern),
-            "[A-Za-z0-9_]{1,10}".prop_map(Val::Word),
+        ];
+        prop_oneof![
+            (var, prop_oneof![Just("="), Just("!=")], eq_value),
+            (var, prop_oneof![Just("before"), Just("after")], scalar()),
+            (
+                var,
+                Just("in"),
+                prop::collection::vec(scalar(), 1..4).prop_map(Val::List)
+            ),
+            (
+                var,
+                Just("between"),
+                (scalar(), scalar()).prop_map(|(a, b)| Val::Range(Box::new(a), Box::new(b)))
+            ),
         ]
+        .prop_map(|(v, op, val)| Cond::Leaf(v, op, val))
         .boxed()
     };
-    let leaf = (var, prop::bool::ANY, val).prop_map(|(v, ne, val)| Cond::Leaf(v, ne, val));
     leaf.prop_recursive(4, 24, 4, |inner| {
         (prop::bool::ANY, prop::collection::vec(inner, 1..4))
             .prop_map(|(any, v)| Cond::Group(any, v))
     })
 }
 
+fn render_value(r: &mut Render<'_>, val: &Val) {
+    match val {
+        Val::Quoted(q) => r.raw(&format!("'{q}'")),
+        Val::Pattern(p) => {
+            r.raw("/");
+            if r.bits().is_multiple_of(3) {
+                r.raw(" ");
+            }
+            r.raw(p);
+            r.raw("/");
+        }
+        Val::Word(w) => r.raw(w),
+        Val::List(items) => {
+            r.raw("(");
+            for (i, v) in items.iter().enumerate() {
+                r.opt();
+                if i > 0 {
+                    r.raw(",");
+                    r.opt();
+                }
+                render_value(r, v);
+            }
+            r.opt();
+            r.raw(")");
+        }
+        Val::Range(low, high) => {
+            render_value(r, low);
+            r.sep();
+            r.kw("and");
+            r.sep();
+            render_value(r, high);
+        }
+    }
+}
+
 fn render_cond(r: &mut Render<'_>, c: &Cond) {
     match c {
-        Cond::Leaf(var, ne, val) => {
+        Cond::Leaf(var, op, val) => {
             r.raw(var);
-            r.opt();
-            r.raw(if *ne { "!=" } else { "=" });
-            r.opt();
-            match val {
-                Val::Quoted(q) => r.raw(&format!("'{q}'")),
-                Val::Pattern(p) => {
-                    r.raw("/");
-                    if r.bits().is_multiple_of(3) {
-                        r.raw(" ");
-                    }
-                    r.raw(p);
-                    r.raw("/");
-                }
-                Val::Word(w) => r.raw(w),
+            if op.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                // Word operators need whitespace on both sides.
+                r.sep();
+                r.kw(op);
+                r.sep();
+            } else {
+                r.opt();
+                r.raw(op);
+                r.opt();
             }
+            render_value(r, val);
         }
         Cond::Group(any, items) => {
             r.kw(if *any { "any" } else { "all" });
