@@ -121,8 +121,8 @@ impl<'a> Parser<'a> {
                 if !is_where_variable(&variable) {
                     return Err(self.sc.error(
                         &t,
-                        "a variable such as request.permission or target.bucket.name, \
-                         any {…} or all {…}",
+                        "a variable starting request. or target. (such as \
+                         target.bucket.name), any {…} or all {…}",
                     ));
                 }
                 false
@@ -281,8 +281,12 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// `a.b[.c…]`, each segment letters, digits, `_` or `-` (already lower-cased).
+/// `request.…` or `target.…` (Oracle: every variable is one or the other), each segment
+/// letters, digits, `_` or `-` (already lower-cased).
 fn is_where_variable(v: &str) -> bool {
+    if !(v.starts_with("request.") || v.starts_with("target.")) {
+        return false;
+    }
     let mut n = 0;
     for seg in v.split('.') {
         if seg.is_empty()

@@ -37,6 +37,9 @@
 //!            | <variable> (before | after) <v> | <variable> in (<v>, …)
 //!            | <variable> between <v> and <v>            (<v> := 'text' | word)
 //! ```
+//! Variables in `where` clauses start `request.` or `target.` (Oracle's two kinds), so a typo
+//! such as `traget.bucket.name` is refused with its position. OCIDs after `id` / `as` must have
+//! the OCID shape ([`is_ocid`]) and may be quoted.
 //! Not supported (refused with a position): the network `associate … with …` form of
 //! `Endorse`/`Admit`, and `/` patterns in matching rules.
 //! Matching rules (§5.5): `ANY {<c>, …}`, `ALL {<c>, …}` or one `<c>`, where `<c>` is
@@ -164,7 +167,7 @@ pub use model::{covers, is_known_resource_type, least_verb};
 pub use rule::MatchingRule;
 pub use statement::{
     Access, CompartmentRef, DefineKind, Grant, Location, Name, PrincipalRef, Statement,
-    StatementKind, Subject, TenancyRef, Verb,
+    StatementKind, Subject, TenancyRef, Verb, is_ocid,
 };
 
 /// The deepest `any`/`all` nesting any parse accepts, whatever [`Limits::max_depth`] says.

@@ -482,6 +482,32 @@ fn matching_rule_heredoc_indentation() {
 }
 
 #[test]
+fn ocids_bare_or_quoted() {
+    assert_eq!(
+        canon(
+            "allow group id 'ocid1.group.oc1..aaa', id ocid1.group.oc1..bbb to read buckets in compartment id 'ocid1.compartment.oc1.iad.c-1_x'"
+        ),
+        "allow group id ocid1.group.oc1..aaa, id ocid1.group.oc1..bbb to read buckets in compartment id ocid1.compartment.oc1.iad.c-1_x"
+    );
+    assert!(oci_policy::is_ocid("ocid1.tenancy.oc1..aaaaaaaa"));
+    assert!(oci_policy::is_ocid(
+        "ocid1.dataflowrun.oc1.ap-tokyo-1.anxhiljr"
+    ));
+    assert!(oci_policy::is_ocid("OCID1.bucket.oc19.iad.future.x"));
+    for bad in [
+        "ocid1.tenancy",
+        "ocid1.tenancy.oc1.",
+        "ocid2.tenancy.oc1..a",
+        "ocid1.ten_ancy.oc1..a",
+        "ocid1.tenancy.xx1..a",
+        "ocid1.tenancy.oc1..a/b",
+        "",
+    ] {
+        assert!(!oci_policy::is_ocid(bad), "{bad}");
+    }
+}
+
+#[test]
 fn known_resource_types() {
     assert!(oci_policy::is_known_resource_type("dataflowrun"));
     assert!(oci_policy::is_known_resource_type("fnfunction"));

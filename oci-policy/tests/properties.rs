@@ -100,6 +100,7 @@ fn soup() -> impl Strategy<Value = String> {
         Just("'"),
         Just("'x y'"),
         Just("a.b"),
+        Just("target.b"),
         Just("resource.type"),
         Just("tag.ns.k.value"),
         Just("'dataflowrun'"),
@@ -244,7 +245,7 @@ fn cond(rule: bool) -> impl Strategy<Value = Cond> {
             .prop_map(|(v, op, val)| Cond::Leaf(v, op, val))
             .boxed()
     } else {
-        let var = "[a-zA-Z][a-z0-9_-]{0,6}(\\.[a-z][a-zA-Z0-9_-]{0,6}){1,3}";
+        let var = "(request|target|REQUEST|Target)(\\.[a-z][a-zA-Z0-9_-]{0,6}){1,3}";
         let eq_value = prop_oneof![
             scalar(),
             "[A-Za-z0-9._-]{0,5}\\*?"
