@@ -346,6 +346,10 @@ fn render_cond(r: &mut Render<'_>, c: &Cond) {
 
 #[derive(Debug, Clone)]
 struct Stmt {
+    /// 0 allow, 1 endorse, 2 admit, 3 define.
+    form: u8,
+    /// The other tenancy (endorse, admit) or the defined alias; `None` is any-tenancy.
+    alias: Option<String>,
     subject: (u8, Vec<(Option<String>, String, bool)>),
     access: Result<(u8, String), Vec<String>>,
     location: (u8, Vec<String>, String),
@@ -373,18 +377,23 @@ fn statement() -> impl Strategy<Value = Stmt> {
     ];
     let location = (0u8..4, prop::collection::vec(name(), 1..4), ocid());
     (
+        (0u8..4, prop::option::of(name())),
         0u8..5,
         refs,
         access,
         location,
         prop::option::of(cond(false)),
     )
-        .prop_map(|(kind, refs, access, location, condition)| Stmt {
-            subject: (kind, refs),
-            access,
-            location,
-            condition,
-        })
+        .prop_map(
+            |((form, alias), kind, refs, access, location, condition)| Stmt {
+                form,
+                alias,
+                subject: (kind, refs),
+                access,
+                location,
+                condition,
+            },
+        )
 }
 
 fn render_statement(s: &Stmt, noise: &[u8], ids: &[String]) -> String {
@@ -394,7 +403,28 @@ fn render_statement(s: &Stmt, noise: &[u8], ids: &[String]) -> String {
         out: String::new(),
     };
     r.opt();
-    r.kw("allow");
+    let tenancy = |r: &mut Render<'_>| match &s.alias {
+        Some(a) => {
+            r.kw("tenancy");
+            r.sep();
+            r.name(a);
+        }
+        None => r.kw("any-tenancy"),
+    };
+    if s.form == 3 {
+        r.kw("define");
+        r.sep();
+        r.kw(["tenancy", "group", "dynamic-group"][s.subject.0 as usize % 3]);
+        r.sep();
+        r.name(s.alias.as_deref().unwrap_or("Alias"));
+        r.sep();
+        r.kw("as");
+        r.sep();
+        r.raw(&ids[0]);
+        r.opt();
+        return r.out;
+    }
+    r.kw(["allow", "endorse", "admit"][s.form as usize]);
     r.sep();
     let (kind, refs) = &s.subject;
     match kind {
@@ -431,6 +461,12 @@ fn render_statement(s: &Stmt, noise: &[u8], ids: &[String]) -> String {
             }
         }
     }
+    if s.form == 2 {
+        r.sep();
+        r.kw("of");
+        r.sep();
+        tenancy(&mut r);
+    }
     r.sep();
     r.kw("to");
     r.sep();
@@ -457,6 +493,11 @@ fn render_statement(s: &Stmt, noise: &[u8], ids: &[String]) -> String {
     r.sep();
     let (loc, path, id) = &s.location;
     match loc {
+        _ if s.form == 1 => {
+            r.kw("in");
+            r.sep();
+            tenancy(&mut r);
+        }
         0 => {
             r.kw("in");
             r.sep();
