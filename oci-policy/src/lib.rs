@@ -14,6 +14,29 @@
 //! - `eval.rs`: [`authorize`].
 //! - `error.rs`: [`ParseError`], the crate's one error type.
 //!
+//! # Use
+//! ```
+//! use oci_policy::{parse_statement, statements_equivalent, parse_matching_rule};
+//!
+//! let s = parse_statement("ALLOW dynamic-group lab-dg TO manage objects IN compartment Lab\n  WHERE target.bucket.name='lab-input'").unwrap();
+//! assert_eq!(
+//!     s.canonical(),
+//!     "allow dynamic-group lab-dg to manage objects in compartment lab where target.bucket.name = 'lab-input'"
+//! );
+//! assert_eq!(s.subject_dynamic_group_names(), ["lab-dg"]);
+//! assert!(statements_equivalent(
+//!     "allow group A to read buckets in tenancy",
+//!     "Allow group A to  READ buckets in TENANCY",
+//! ));
+//! let e = parse_statement("allow group A to objects in tenancy").unwrap_err();
+//! assert_eq!((e.line, e.column, e.offset), (1, 18, 17));
+//! assert_eq!(e.to_string(), "at 1:18: expected a verb (inspect, read, use, manage) or '{' starting a permission list, found 'objects'");
+//!
+//! let r = parse_matching_rule("all {resource.type='dataflowrun', resource.compartment.id='ocid1.compartment.oc1..c'}").unwrap();
+//! assert_eq!(r.canonical(), "ALL {resource.type = 'dataflowrun', resource.compartment.id = 'ocid1.compartment.oc1..c'}");
+//! assert_eq!(r.resource_types(), ["dataflowrun"]);
+//! ```
+//!
 //! # Grammar accepted
 //! Statements (oci-api.md §5.4), keywords in any case, any whitespace (including newlines)
 //! between tokens:
