@@ -8,6 +8,7 @@
 //! - [`provider`]: the provider configuration schema (the official provider's arguments plus
 //!   our endpoint overrides) and `configure`, which resolves credentials into an OCI client.
 //! - [`resources`] / [`data_sources`]: one file per Terraform type.
+//! - [`functions`]: provider-defined functions (`provider::oci::parse_oci_uri`, ...), one file each.
 //! - [`diag`]: the one place OCI errors become Terraform diagnostics.
 //! - [`validators`]: OCI naming rules checked at plan time.
 //! - [`convert`]: pure conversions shared by resources (tags, times, import ids).
@@ -15,6 +16,7 @@
 pub mod convert;
 pub mod data_sources;
 pub mod diag;
+pub mod functions;
 pub mod provider;
 pub mod resources;
 pub mod validators;

@@ -218,6 +218,10 @@ impl Provider for OciProvider {
     fn data_sources(&self) -> Vec<AnyDataSource> {
         crate::data_sources::all()
     }
+
+    fn functions(&self) -> Vec<Box<dyn tfplugin::function::Function>> {
+        crate::functions::all()
+    }
 }
 
 /// What every resource and data source receives: the configured OCI client.

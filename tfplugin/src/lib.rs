@@ -19,6 +19,7 @@
 //!   (conflicts with, exactly one of, at least one of, required with, unique key).
 //! - [`Diagnostics`], [`AttributePath`] (`diagnostics.rs`).
 //! - [`Resource`], [`DataSource`], [`Provider`] and their request types (`resource.rs`).
+//! - [`function`]: provider-defined functions (`provider::<name>::<function>(…)`).
 //! - `testing` (feature `testing`): drives the real `terraform` binary against a provider binary.
 //!
 //! # A resource
@@ -68,6 +69,7 @@
 pub mod config_validators;
 pub mod cty;
 mod diagnostics;
+pub mod function;
 mod grpc;
 mod log;
 pub mod plan_modifiers;
