@@ -115,3 +115,30 @@ output "bad" {
         "{text}"
     );
 }
+
+/// Every `examples/functions/<name>/function.tf` (embedded in docs/functions/) applies.
+#[test]
+fn function_examples_apply() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/functions");
+    let mut applied = 0;
+    for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+        let example = std::fs::read_to_string(entry.path().join("function.tf")).unwrap();
+        let wd = workdir(&example);
+        wd.apply();
+        let out = wd.run(&["output", "-json"]);
+        out.assert_success();
+        let outputs: Value = serde_json::from_str(&out.stdout).unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        assert!(
+            outputs.as_object().is_some_and(|o| !o.is_empty()),
+            "{name}: the example shows no result: {outputs}"
+        );
+        assert!(
+            example.contains(&format!("provider::oci::{name}(")),
+            "examples/functions/{name} calls its function"
+        );
+        applied += 1;
+    }
+    // That every function has one is checked with the registry (provider/tests/docs_up_to_date.rs).
+    assert!(applied > 0, "no function examples under {}", dir.display());
+}

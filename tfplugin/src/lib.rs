@@ -20,6 +20,7 @@
 //! - [`Diagnostics`], [`AttributePath`] (`diagnostics.rs`).
 //! - [`Resource`], [`DataSource`], [`Provider`] and their request types (`resource.rs`).
 //! - [`function`]: provider-defined functions (`provider::<name>::<function>(…)`).
+//! - [`docs`]: Registry-layout Markdown generated from the schemas and `examples/`.
 //! - `testing` (feature `testing`): drives the real `terraform` binary against a provider binary.
 //!
 //! # A resource
@@ -69,6 +70,7 @@
 pub mod config_validators;
 pub mod cty;
 mod diagnostics;
+pub mod docs;
 pub mod function;
 mod grpc;
 mod log;
