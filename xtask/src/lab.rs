@@ -362,25 +362,14 @@ impl Lab {
     /// Commands to paste into another shell while the lab is kept up.
     pub fn print_commands(&self, out: &mut impl Write) {
         let info = &self.emulator.info;
-        let oci = format!(
-            "oci --config-file {} --profile {} --endpoint {}",
-            info.config_file.display(),
-            info.profile,
-            info.endpoint
-        );
-        let env = self.env();
-        let exports: Vec<String> = env
-            .iter()
-            .map(|(k, v)| format!("export {k}={}", shell_quote(v)))
-            .collect();
         let mut s = format!(
             "\nThe lab is up. Ctrl-C here stops the emulator (its data stays in {}).\n\
              Paste into another shell:\n\n  # Terraform\n  cd {}\n",
             self.emulator.data_dir().display(),
             shell_quote(&self.work.display().to_string()),
         );
-        for e in &exports {
-            let _ = writeln!(s, "  {e}");
+        for (k, v) in self.env() {
+            let _ = writeln!(s, "  export {k}={}", shell_quote(&v));
         }
         s.push_str("  terraform plan\n  terraform output\n  terraform state list\n");
         let _ = writeln!(
@@ -388,17 +377,29 @@ impl Lab {
             "  (cd {} && cargo xtask drift --chdir \"$OLDPWD\")",
             shell_quote(&self.root.display().to_string())
         );
+        // The OCI CLI reads these instead of --config-file / --profile / --endpoint.
         s.push_str("\n  # OCI CLI\n");
-        let _ = writeln!(s, "  {oci} os ns get");
-        let _ = writeln!(
-            s,
-            "  {oci} os bucket list --compartment-id {}",
-            info.tenancy_id
-        );
+        for (k, v) in [
+            (
+                "OCI_CLI_CONFIG_FILE",
+                info.config_file.display().to_string(),
+            ),
+            ("OCI_CLI_PROFILE", info.profile.clone()),
+            ("OCI_CLI_ENDPOINT", info.endpoint.clone()),
+            ("OCI_CLI_SUPPRESS_FILE_PERMISSIONS_WARNING", "True".into()),
+            ("LAB_COMPARTMENT", info.tenancy_id.clone()),
+        ] {
+            let _ = writeln!(s, "  export {k}={}", shell_quote(&v));
+        }
+        s.push_str("  oci os ns get\n  oci os bucket list --compartment-id \"$LAB_COMPARTMENT\"\n");
         let dump = self.emulator.dump();
         for b in dump["buckets"].as_array().into_iter().flatten() {
             if let Some(name) = b["name"].as_str() {
-                let _ = writeln!(s, "  {oci} os object list --bucket-name {name}");
+                let _ = writeln!(
+                    s,
+                    "  oci os object list --bucket-name {}",
+                    shell_quote(name)
+                );
             }
         }
         for what in [
@@ -407,11 +408,7 @@ impl Lab {
             "iam dynamic-group",
             "iam policy",
         ] {
-            let _ = writeln!(
-                s,
-                "  {oci} {what} list --compartment-id {}",
-                info.tenancy_id
-            );
+            let _ = writeln!(s, "  oci {what} list --compartment-id \"$LAB_COMPARTMENT\"");
         }
         let _ = write!(out, "{s}");
         let _ = out.flush();
