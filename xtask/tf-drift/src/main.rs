@@ -7,7 +7,11 @@ use clap::Parser;
 
 /// Checks a Terraform root module for drift (a refresh-only plan), attribute by attribute.
 #[derive(Parser)]
-#[command(name = "tf-drift", version)]
+#[command(
+    name = "tf-drift",
+    version,
+    after_help = "Exit status: 0 nothing drifted, 2 something drifted, 1 the check could not be made."
+)]
 struct Cli {
     #[command(flatten)]
     args: tf_drift::Args,

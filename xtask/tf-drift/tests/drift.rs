@@ -229,3 +229,42 @@ fn a_directory_that_is_not_a_root_module_is_an_error() {
         stdout(&out)
     );
 }
+
+/// Nothing here is specific to our provider: a module with only Terraform's built-in provider.
+#[test]
+fn works_in_any_root_module() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        "resource \"terraform_data\" \"x\" {\n  input = \"a\"\n}\n",
+    )
+    .unwrap();
+    let terraform = tfplugin::testing::terraform_path();
+    let apply = Command::new(&terraform)
+        .args(["apply", "-auto-approve", "-input=false", "-no-color"])
+        .current_dir(dir.path())
+        .env("CHECKPOINT_DISABLE", "1")
+        .output()
+        .unwrap();
+    assert!(
+        apply.status.success(),
+        "{}",
+        String::from_utf8_lossy(&apply.stderr)
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_tf-drift"))
+        .arg("--chdir")
+        .arg(dir.path())
+        .arg("--terraform")
+        .arg(&terraform)
+        .args(["--init", "--format", "json"])
+        .env("CHECKPOINT_DISABLE", "1")
+        .output()
+        .unwrap();
+    assert_exit(&out, 0);
+    let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        (doc["drift"].clone(), doc["checked"].clone()),
+        (false.into(), 1.into()),
+        "{doc:#}"
+    );
+}
