@@ -32,6 +32,10 @@
 //! 4. **Acceptance test file**: `acceptance-tests/tests/<type without oci_>.rs` with
 //!    `<type>_basic` (create, import verify, update, destroy, check destroy) and the
 //!    `requires_replace_on_<attr>` / `disappears` / `import_<form>` scenarios that apply.
+//! 5. **Docs**: `cargo xtask docs` writes `docs/resources/<type without oci_>.md` (data sources:
+//!    `docs/data-sources/`) from the schema and the example; `tests/docs_up_to_date.rs` fails
+//!    until the page is committed. A function (`src/functions/`, one line in
+//!    [`functions::all`]) needs `examples/functions/<name>/function.tf` the same way.
 
 pub mod convert;
 pub mod data_sources;
