@@ -40,6 +40,8 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    #[error("the plan after apply is not empty, so the provider does not converge; the plan is in {}:\n{tail}", log.display())]
+    PlanNotEmpty { log: PathBuf, tail: String },
     #[error("the drift check is not clean:\n{0}")]
     Drift(String),
     #[error("the drift check could not be made: {0}")]
@@ -166,10 +168,17 @@ pub fn up(opts: &Options, out: &mut impl Write) -> Result<Lab, Error> {
         lab.terraform(&["apply", "-input=false", "-auto-approve"], "apply")
     })?;
     step(out, "terraform plan: nothing left to change", || {
+        // -detailed-exitcode: 2 means the plan has changes.
         lab.terraform(
             &["plan", "-input=false", "-detailed-exitcode"],
             "plan-after-apply",
         )
+        .map_err(|e| match e {
+            Error::Command {
+                status, log, tail, ..
+            } if status.ends_with("exit status: 2") => Error::PlanNotEmpty { log, tail },
+            other => other,
+        })
     })?;
     let summary = lab.summary()?;
     let _ = write!(out, "{summary}");
