@@ -280,3 +280,48 @@ fn locate_all(dir: &Path, report: &mut Report) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::process::ExitStatusExt as _;
+
+    use super::*;
+
+    fn output(stderr: &str) -> Output {
+        Output {
+            status: std::process::ExitStatus::from_raw(1 << 8),
+            stdout: Vec::new(),
+            stderr: stderr.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn terraform_diagnostics_lose_their_box_drawing_but_keep_their_text() {
+        let out = output(
+            "\n╷\n│ Error: Read Namespace Error\n│ \n│   with data.x.y,\n│ \n│ no response from http://127.0.0.1:1\n╵\n",
+        );
+        assert_eq!(
+            reason(&out),
+            "Error: Read Namespace Error\n\n  with data.x.y,\n\nno response from http://127.0.0.1:1"
+        );
+    }
+
+    #[test]
+    fn long_reasons_are_cut_at_a_character_boundary() {
+        let out = output(&"é".repeat(MAX_REASON_BYTES));
+        let r = reason(&out);
+        assert!(r.len() <= MAX_REASON_BYTES + "\n…".len() && r.ends_with('…'));
+    }
+
+    #[test]
+    fn errors_render_in_every_format() {
+        let e = Error::TerraformNotFound("terraform".into()).to_string();
+        assert!(e.contains("--terraform"), "{e}");
+        let github = render::error(&e, Format::Github);
+        assert!(github.starts_with("::error title=Drift check failed::terraform was not found"));
+        assert!(
+            render::error("a\nb", Format::Github)
+                .starts_with("::error title=Drift check failed::a%0Ab")
+        );
+    }
+}
