@@ -50,7 +50,11 @@ pub fn report(report: &Report, format: Format) -> String {
                     "title={}",
                     escape_property(&format!("Drift: {}", r.address))
                 );
-                let _ = writeln!(out, "::error {props}::{}", escape_data(&resource_body(r)));
+                let _ = writeln!(
+                    out,
+                    "::error {props}::{}",
+                    escape_data(resource_body(r).trim_end())
+                );
             }
             out + &text(report)
         }
