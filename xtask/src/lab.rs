@@ -180,7 +180,11 @@ pub fn up(opts: &Options, out: &mut impl Write) -> Result<Lab, Error> {
             other => other,
         })
     })?;
-    let summary = lab.summary()?;
+    let summary = step(
+        out,
+        "Summary: the state, the outputs and what the emulator holds",
+        || lab.summary(),
+    )?;
     let _ = write!(out, "{summary}");
 
     let report = step(out, "Drift check (tf-drift: a refresh-only plan)", || {
