@@ -24,6 +24,8 @@ fn lab_comes_up_summarises_is_drift_free_pastes_and_goes_down_clean() {
     for step in [
         "==> Starting the OCI emulator",
         "==> terraform apply",
+        "==> terraform plan: nothing left to change",
+        "==> Summary",
         "==> Drift check",
     ] {
         let after = text
