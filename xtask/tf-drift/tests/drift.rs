@@ -268,3 +268,34 @@ fn works_in_any_root_module() {
         "{doc:#}"
     );
 }
+
+#[test]
+fn a_resource_deleted_out_of_band_is_reported_as_deleted() {
+    let env = applied_lab();
+    let address = "oci_objectstorage_object.sales_csv";
+    let state = env.wd.resource_values(address).unwrap();
+    let (ns, bucket, object) = (
+        env.namespace().to_string(),
+        str_at(&state, "bucket"),
+        str_at(&state, "object"),
+    );
+    env.oci(async |c| c.delete_object(&ns, &bucket, &object, None).await.unwrap());
+
+    let out = tf_drift(&env, &[], &[]);
+    assert_exit(&out, 2);
+    let text = stdout(&out);
+    let (file, line) = block_location(
+        env.wd.path(),
+        r#"resource "oci_objectstorage_object" "sales_csv""#,
+    );
+    assert!(
+        text.contains(&format!(
+            "- {address} ({file}:{line})\n    deleted outside Terraform"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.starts_with("Drift: 1 of "),
+        "only the object drifted: {text}"
+    );
+}
