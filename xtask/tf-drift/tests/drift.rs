@@ -1,6 +1,7 @@
 //! `tf-drift` (the built binary) against the lab example applied with the real `terraform`, the
 //! built provider and a real emulator process: clean → 0; changes made out of band → 2 naming
-//! exactly the changed attributes; an unreachable endpoint → 1 with the reason.
+//! exactly the changed attributes; a resource deleted out of band → 2, reported as deleted; an
+//! unreachable endpoint → 1 with the reason.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -17,7 +18,9 @@ struct OutOfBand {
     change: fn(&Env, &Value),
 }
 
-/// Adding a resource type to the lab adds one line here (and its `change` function below).
+/// Adding a resource type to the lab adds one line here (and its `change` function below): the
+/// policy's `statements` through `UpdatePolicyDetails`, the application's `arguments` through
+/// `UpdateApplicationDetails`, once the lab declares them.
 const OUT_OF_BAND: &[OutOfBand] = &[OutOfBand {
     address: r#"oci_objectstorage_bucket.lab["input"]"#,
     attribute: "versioning",
