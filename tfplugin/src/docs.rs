@@ -465,7 +465,80 @@ fn finish(mut out: String) -> String {
 
 #[cfg(test)]
 mod tests {
+    use schemars::JsonSchema;
+    use serde::{Deserialize, Serialize};
+
     use super::*;
+    use crate::{Value, validators};
+
+    /// A toy resource.
+    #[derive(Serialize, Deserialize, JsonSchema, Default)]
+    struct ToyState {
+        /// Identifier.
+        id: Value<String>,
+        /// Name of the toy,
+        /// wrapped over two lines
+        name: Value<String>,
+        /// Secret token.
+        token: Value<String>,
+        /// Rules of play.
+        rules: Vec<RuleState>,
+    }
+
+    /// A rule.
+    #[derive(Serialize, Deserialize, JsonSchema, Default)]
+    struct RuleState {
+        /// Rule name.
+        name: Value<String>,
+        /// Days.
+        days: Value<i64>,
+    }
+
+    fn toy_page() -> String {
+        let schema = Schema::builder::<ToyState>()
+            .attribute("id", |a| a.computed())
+            .attribute("name", |a| {
+                a.required()
+                    .requires_replace()
+                    .validator(validators::length(1, 5))
+            })
+            .attribute("token", |a| a.optional().sensitive().deprecated("use name"))
+            .block("rules", |b| {
+                b.max_items(2)
+                    .attribute("name", |a| a.required())
+                    .attribute("days", |a| a.optional().computed().default(7))
+            })
+            .build();
+        type_page(
+            "toy",
+            "toy_thing",
+            "Resource",
+            &schema,
+            &Some("resource \"toy_thing\" \"x\" {}\n".into()),
+            &Some("terraform import toy_thing.x id\n".into()),
+        )
+    }
+
+    #[test]
+    fn a_type_page_has_front_matter_example_schema_sections_nested_blocks_and_import() {
+        let page = toy_page();
+        for part in [
+            "---\npage_title: \"toy_thing Resource - toy\"\nsubcategory: \"\"\ndescription: |-\n  A toy resource.\n---\n",
+            "# toy_thing (Resource)\n\nA toy resource.\n",
+            "## Example Usage\n\n```terraform\nresource \"toy_thing\" \"x\" {}\n```\n",
+            "### Required\n\n- `name` (String) Name of the toy, wrapped over two lines. Validation: length between 1 and 5. Changing it replaces the resource.\n",
+            "### Optional\n\n- `token` (String, Sensitive, Deprecated) Secret token. Deprecated: use name.\n- `rules` (Block List, Max: 2) A rule. (see [below for nested schema](#nestedblock--rules))\n",
+            "### Read-Only\n\n- `id` (String) Identifier.\n",
+            "<a id=\"nestedblock--rules\"></a>\n### Nested Schema for `rules`\n\nRequired:\n\n- `name` (String) Rule name.\n\nOptional:\n\n- `days` (Number) Days. Defaults to `7`.\n",
+            "## Import\n\nImport is supported using the following syntax:\n\n```shell\nterraform import toy_thing.x id\n```\n",
+        ] {
+            assert!(page.contains(part), "missing {part:?} in:\n{page}");
+        }
+        assert!(
+            page.ends_with("```\n") && !page.ends_with("\n\n"),
+            "{page:?}"
+        );
+    }
 
     #[test]
     fn type_labels_and_hcl_types_read_as_the_registry_writes_them() {
