@@ -35,6 +35,8 @@ pub const EXIT_DRIFT: u8 = 2;
 
 /// Terraform's JSON is parsed with serde_json's nesting limit (128); its size is bounded here.
 const MAX_JSON_BYTES: usize = 512 << 20;
+/// `.tf` files larger than this are not searched for resource blocks.
+const MAX_TF_FILE_BYTES: u64 = 8 << 20;
 /// How much of a failing terraform command's output an error repeats.
 const MAX_REASON_BYTES: usize = 16 << 10;
 
@@ -264,6 +266,8 @@ fn locate_all(dir: &Path, report: &mut Report) {
         .flatten()
         .flatten()
         .filter(|e| e.file_name().to_string_lossy().ends_with(".tf"))
+        // Locations are a convenience: a file too large to be a hand-written module is skipped.
+        .filter(|e| e.metadata().is_ok_and(|m| m.len() <= MAX_TF_FILE_BYTES))
         .filter_map(|e| {
             let text = std::fs::read_to_string(e.path()).ok()?;
             Some((e.file_name().to_string_lossy().into_owned(), text))
