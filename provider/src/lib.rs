@@ -8,6 +8,7 @@
 //! - [`provider`]: the provider configuration schema (the official provider's arguments plus
 //!   our endpoint overrides) and `configure`, which resolves credentials into an OCI client.
 //! - [`resources`] / [`data_sources`]: one file per Terraform type.
+//! - [`functions`]: provider-defined functions (`provider::oci::parse_oci_uri`, ...), one file each.
 //! - [`diag`]: the one place OCI errors become Terraform diagnostics.
 //! - [`validators`]: OCI naming rules checked at plan time.
 //! - [`convert`]: pure conversions shared by resources (tags, times, maps).
@@ -31,10 +32,15 @@
 //! 4. **Acceptance test file**: `acceptance-tests/tests/<type without oci_>.rs` with
 //!    `<type>_basic` (create, import verify, update, destroy, check destroy) and the
 //!    `requires_replace_on_<attr>` / `disappears` / `import_<form>` scenarios that apply.
+//! 5. **Docs**: `cargo xtask docs` writes `docs/resources/<type without oci_>.md` (data sources:
+//!    `docs/data-sources/`) from the schema and the example; `tests/docs_up_to_date.rs` fails
+//!    until the page is committed. A function (`src/functions/`, one line in
+//!    [`functions::all`]) needs `examples/functions/<name>/function.tf` the same way.
 
 pub mod convert;
 pub mod data_sources;
 pub mod diag;
+pub mod functions;
 pub mod provider;
 pub mod resources;
 pub mod validators;

@@ -33,7 +33,11 @@ const AUTH_METHODS: &[&str] = &[
 /// Services that `service_endpoints` can override.
 pub const SERVICES: &[&str] = &["dataflow", "identity", "objectstorage"];
 
-/// Configuration of the `oci` provider.
+/// The `oci` provider (`ocilab/oci`), for OCI Data Flow labs. Its types, attribute names and
+/// import IDs are Oracle's official provider's, so a configuration switches by changing
+/// `source`. It authenticates like the official provider (an API key in
+/// `~/.oci/config`, or a security token); `endpoint` points it at an OCI-compatible endpoint
+/// such as the local emulator.
 #[derive(Serialize, Deserialize, JsonSchema, Default, Clone, PartialEq)]
 pub struct OciProviderConfig {
     /// The OCI region, e.g. `us-ashburn-1` (falls back to `OCI_REGION` or the config file profile).
@@ -217,6 +221,10 @@ impl Provider for OciProvider {
 
     fn data_sources(&self) -> Vec<AnyDataSource> {
         crate::data_sources::all()
+    }
+
+    fn functions(&self) -> Vec<Box<dyn tfplugin::function::Function>> {
+        crate::functions::all()
     }
 }
 

@@ -9,10 +9,11 @@ use tracing::debug;
 
 use crate::cty::{self, CodecError, JsonMode, Type, Val};
 use crate::diagnostics::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
+use crate::function::{FunctionError, Signature};
 use crate::proto::plugin;
 use crate::proto::tfplugin6 as pb;
 use crate::schema::{Attribute, Block, Nesting, Schema};
-use crate::server::Framework;
+use crate::server::{Framework, FunctionEntry, check_arity};
 
 /// The tfplugin6 `Provider` service.
 #[derive(Clone)]
@@ -168,6 +169,84 @@ pub(crate) fn schema_to_proto(s: &Schema) -> pb::Schema {
     }
 }
 
+fn type_to_proto(ty: &Type) -> Vec<u8> {
+    serde_json::to_vec(&ty.to_json()).unwrap_or_default()
+}
+
+fn function_to_proto(sig: &Signature) -> pb::Function {
+    pb::Function {
+        parameters: sig
+            .parameters
+            .iter()
+            .map(|p| pb::function::Parameter {
+                name: p.name.clone(),
+                r#type: type_to_proto(&p.ty),
+                allow_null_value: p.allow_null,
+                // Terraform then skips calls with unknown arguments and assumes an unknown result.
+                allow_unknown_values: false,
+                description: p.description.clone(),
+                description_kind: pb::StringKind::Markdown as i32,
+            })
+            .collect(),
+        variadic_parameter: None,
+        r#return: Some(pb::function::Return {
+            r#type: type_to_proto(&sig.returns),
+        }),
+        summary: sig.summary.clone(),
+        description: sig.description.clone(),
+        description_kind: pb::StringKind::Markdown as i32,
+        deprecation_message: String::new(),
+    }
+}
+
+fn functions_to_proto(fw: &Framework) -> std::collections::HashMap<String, pb::Function> {
+    fw.functions
+        .iter()
+        .map(|(name, f)| (name.clone(), function_to_proto(&f.signature)))
+        .collect()
+}
+
+fn function_error_to_proto(e: FunctionError) -> pb::FunctionError {
+    pb::FunctionError {
+        text: e.text,
+        function_argument: e.argument.and_then(|i| i64::try_from(i).ok()),
+    }
+}
+
+/// Decodes CallFunction's arguments with the parameter types, calls, encodes the result.
+fn call_function(
+    fw: &Framework,
+    entry: &FunctionEntry,
+    args: &[pb::DynamicValue],
+) -> Result<pb::DynamicValue, FunctionError> {
+    check_arity(entry, args.len())?;
+    let mut values = Vec::with_capacity(args.len());
+    for (i, (arg, param)) in args.iter().zip(&entry.signature.parameters).enumerate() {
+        let ty = &param.ty;
+        let decoded = if arg.msgpack.is_empty() {
+            cty::decode_json(&arg.json, ty, JsonMode::Strict)
+        } else {
+            cty::decode_msgpack(&arg.msgpack, ty)
+        };
+        values.push(decoded.map_err(|e| {
+            FunctionError::argument(i, format!("could not be read as {ty}: {}", e.message))
+        })?);
+    }
+    let result = fw.call_function(entry, &values)?;
+    let msgpack = cty::encode_msgpack(&result, &entry.signature.returns).map_err(|e| {
+        FunctionError::new(format!(
+            "The result of {} does not match its declared type: {}. This is a bug in the \
+             provider; please report it.",
+            entry.function.name(),
+            e.message
+        ))
+    })?;
+    Ok(pb::DynamicValue {
+        msgpack,
+        json: Vec::new(),
+    })
+}
+
 fn capabilities() -> pb::ServerCapabilities {
     pb::ServerCapabilities {
         // Terraform calls PlanResourceChange for destroys too, so modify_plan can warn.
@@ -205,6 +284,12 @@ impl pb::provider_server::Provider for ProviderService {
                     type_name: t.clone(),
                 })
                 .collect(),
+            functions: self
+                .fw
+                .functions
+                .keys()
+                .map(|name| pb::get_metadata::FunctionMetadata { name: name.clone() })
+                .collect(),
         }))
     }
 
@@ -229,6 +314,41 @@ impl pb::provider_server::Provider for ProviderService {
             diagnostics: vec![],
             provider_meta: Some(schema_to_proto(&Schema::empty())),
             server_capabilities: Some(capabilities()),
+            // Terraform 1.11 learns the functions here; it never calls GetFunctions.
+            functions: functions_to_proto(fw),
+        }))
+    }
+
+    async fn get_functions(
+        &self,
+        _req: Request<pb::get_functions::Request>,
+    ) -> Result<Response<pb::get_functions::Response>, Status> {
+        debug!("GetFunctions");
+        Ok(Response::new(pb::get_functions::Response {
+            functions: functions_to_proto(&self.fw),
+            diagnostics: vec![],
+        }))
+    }
+
+    async fn call_function(
+        &self,
+        req: Request<pb::call_function::Request>,
+    ) -> Result<Response<pb::call_function::Response>, Status> {
+        let req = req.into_inner();
+        debug!(name = %req.name, "CallFunction");
+        let outcome = self
+            .fw
+            .function(&req.name)
+            .and_then(|entry| call_function(&self.fw, entry, &req.arguments));
+        Ok(Response::new(match outcome {
+            Ok(result) => pb::call_function::Response {
+                result: Some(result),
+                error: None,
+            },
+            Err(e) => pb::call_function::Response {
+                result: None,
+                error: Some(function_error_to_proto(e)),
+            },
         }))
     }
 

@@ -19,6 +19,8 @@
 //!   (conflicts with, exactly one of, at least one of, required with, unique key).
 //! - [`Diagnostics`], [`AttributePath`] (`diagnostics.rs`).
 //! - [`Resource`], [`DataSource`], [`Provider`] and their request types (`resource.rs`).
+//! - [`function`]: provider-defined functions (`provider::<name>::<function>(…)`).
+//! - [`docs`]: Registry-layout Markdown generated from the schemas and `examples/`.
 //! - `testing` (feature `testing`): drives the real `terraform` binary against a provider binary.
 //!
 //! # A resource
@@ -68,6 +70,8 @@
 pub mod config_validators;
 pub mod cty;
 mod diagnostics;
+pub mod docs;
+pub mod function;
 mod grpc;
 mod log;
 pub mod plan_modifiers;

@@ -17,6 +17,7 @@ pub use tokio_util::sync::CancellationToken;
 
 use crate::cty::Val;
 use crate::diagnostics::{AttributePath, Diagnostics};
+use crate::function::Function;
 use crate::schema::Schema;
 use crate::value::{from_val, to_val};
 
@@ -417,6 +418,11 @@ pub trait Provider: Send + Sync + 'static {
     fn data_sources(&self) -> Vec<AnyDataSource> {
         Vec::new()
     }
+
+    /// The provider-defined functions served, `provider::<type_name>::<name>(…)`.
+    fn functions(&self) -> Vec<Box<dyn Function>> {
+        Vec::new()
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -546,6 +552,7 @@ pub(crate) trait DynProvider: Send + Sync {
     ) -> Option<ProviderData>;
     fn resources(&self) -> Vec<AnyResource>;
     fn data_sources(&self) -> Vec<AnyDataSource>;
+    fn functions(&self) -> Vec<Box<dyn Function>>;
 }
 
 /// The sorted top-level keys `t` serializes to (empty if it is not an object).
@@ -830,5 +837,8 @@ impl<P: Provider> DynProvider for P {
     }
     fn data_sources(&self) -> Vec<AnyDataSource> {
         Provider::data_sources(self)
+    }
+    fn functions(&self) -> Vec<Box<dyn Function>> {
+        Provider::functions(self)
     }
 }

@@ -6,6 +6,7 @@ use std::sync::{Arc, RwLock};
 
 use crate::cty::{self, JsonMode, Type, Val};
 use crate::diagnostics::{AttributePath, Diagnostics};
+use crate::function::{Function, FunctionError, Signature};
 use crate::plan_modifiers::{AttributePlan, find_by_key};
 use crate::resource::CancellationToken;
 use crate::resource::{
@@ -29,6 +30,25 @@ pub(crate) struct DataSourceEntry {
     pub ty: Type,
 }
 
+/// A provider-defined function with its signature built once.
+pub(crate) struct FunctionEntry {
+    pub function: Box<dyn Function>,
+    pub signature: Signature,
+}
+
+/// The error for a call with the wrong number of arguments (checked before decoding them).
+pub(crate) fn check_arity(entry: &FunctionEntry, given: usize) -> Result<(), FunctionError> {
+    let wanted = entry.signature.parameters.len();
+    if given == wanted {
+        Ok(())
+    } else {
+        Err(FunctionError::new(format!(
+            "{} takes {wanted} argument(s), got {given}.",
+            entry.function.name()
+        )))
+    }
+}
+
 /// Everything one provider process serves.
 pub(crate) struct Framework {
     pub provider: Box<dyn DynProvider>,
@@ -36,6 +56,7 @@ pub(crate) struct Framework {
     pub provider_ty: Type,
     pub resources: BTreeMap<String, ResourceEntry>,
     pub data_sources: BTreeMap<String, DataSourceEntry>,
+    pub functions: BTreeMap<String, FunctionEntry>,
     pub provider_data: RwLock<Option<ProviderData>>,
     /// Cancelled by StopProvider; handed to every resource call.
     pub cancel: CancellationToken,
@@ -85,12 +106,27 @@ impl Framework {
                 )
             })
             .collect();
+        let functions = provider
+            .functions()
+            .into_iter()
+            .map(|function| {
+                let signature = function.signature();
+                (
+                    function.name().to_string(),
+                    FunctionEntry {
+                        function,
+                        signature,
+                    },
+                )
+            })
+            .collect();
         Arc::new(Framework {
             provider,
             provider_schema,
             provider_ty,
             resources,
             data_sources,
+            functions,
             provider_data: RwLock::new(None),
             cancel: CancellationToken::new(),
         })
@@ -120,6 +156,38 @@ impl Framework {
             );
         }
         d
+    }
+
+    /// The function `name`, or the error CallFunction answers for a name we do not serve.
+    pub fn function(&self, name: &str) -> Result<&FunctionEntry, FunctionError> {
+        self.functions.get(name).ok_or_else(|| {
+            FunctionError::new(format!("This provider has no function named {name:?}."))
+        })
+    }
+
+    /// Calls a function with its decoded arguments. Terraform checks arity, nulls and unknowns
+    /// against the signature before calling; we check again, because a function relies on it.
+    pub fn call_function(&self, entry: &FunctionEntry, args: &[Val]) -> Result<Val, FunctionError> {
+        let params = &entry.signature.parameters;
+        check_arity(entry, args.len())?;
+        for (i, (arg, param)) in args.iter().zip(params).enumerate() {
+            if !arg.is_wholly_known() {
+                return Err(FunctionError::argument(
+                    i,
+                    format!(
+                        "{} must be known before the function can be called.",
+                        param.name
+                    ),
+                ));
+            }
+            if arg == &Val::Null && !param.allow_null {
+                return Err(FunctionError::argument(
+                    i,
+                    format!("{} must not be null.", param.name),
+                ));
+            }
+        }
+        entry.function.call(args)
     }
 
     fn ctx(&self, private: Private) -> Ctx {
@@ -874,3 +942,6 @@ fn show(v: &Val) -> String {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod function_tests;

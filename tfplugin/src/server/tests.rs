@@ -702,10 +702,11 @@ async fn undeclared_rpcs_answer_unimplemented_and_shutdown_stops_the_server() {
     assert!(schema.resource_schemas.contains_key("test_thing"));
 
     let mut grpc = tonic::client::Grpc::new(channel.clone());
+    // Functions are served now (server/function_tests.rs); ephemeral resources are not.
     for path in [
-        "/tfplugin6.Provider/GetFunctions",
-        "/tfplugin6.Provider/CallFunction",
+        "/tfplugin6.Provider/ValidateEphemeralResourceConfig",
         "/tfplugin6.Provider/OpenEphemeralResource",
+        "/tfplugin6.Provider/CloseEphemeralResource",
     ] {
         grpc.ready().await.unwrap();
         let codec = tonic_prost::ProstCodec::<pb::get_metadata::Request, pb::get_metadata::Response>::default();
