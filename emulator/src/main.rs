@@ -74,10 +74,8 @@ async fn main() -> anyhow::Result<()> {
             region,
             allow_non_loopback,
         } => {
-            if !listen.ip().is_loopback() && !allow_non_loopback {
-                anyhow::bail!(
-                    "--listen {listen} is not a loopback address; pass --allow-non-loopback to really expose the emulator"
-                );
+            if let Some(warning) = exposure_warning(listen, allow_non_loopback)? {
+                eprintln!("{warning}");
             }
             if insecure_no_auth {
                 eprintln!(
@@ -121,6 +119,25 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
+/// Refuse a non-loopback address unless allowed; when allowed, the loud warning to print.
+fn exposure_warning(listen: SocketAddr, allowed: bool) -> anyhow::Result<Option<String>> {
+    if listen.ip().is_loopback() {
+        return Ok(None);
+    }
+    if !allowed {
+        anyhow::bail!(
+            "--listen {listen} is not a loopback address; pass --allow-non-loopback to really expose the emulator"
+        );
+    }
+    // Signatures still protect the OCI API, but the control API has no authentication at all:
+    // whoever reaches the port can reset or dump every resource and inject faults.
+    Ok(Some(format!(
+        "WARNING: --allow-non-loopback: listening on {listen}, reachable from other machines.\n\
+         WARNING: the control API under /_emulator/ is UNAUTHENTICATED: anyone who can reach \
+         this address can reset, dump and rewrite emulator state and inject faults."
+    )))
+}
+
 /// Resolves on SIGTERM or SIGINT. The handlers are installed when this is *called* (not when
 /// first polled), so a signal sent right after the endpoint line is printed is not lost to the
 /// default action.
@@ -142,5 +159,27 @@ fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
         Ok(async {
             let _ = tokio::signal::ctrl_c().await;
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::exposure_warning;
+
+    #[test]
+    fn non_loopback_is_refused_unless_allowed_and_then_warns_about_the_control_api() {
+        let lo = "127.0.0.1:0".parse().unwrap();
+        assert!(exposure_warning(lo, false).unwrap().is_none());
+        assert!(exposure_warning(lo, true).unwrap().is_none());
+        let any = "0.0.0.0:4599".parse().unwrap();
+        let e = exposure_warning(any, false).unwrap_err().to_string();
+        assert!(e.contains("not a loopback address"), "{e}");
+        let w = exposure_warning(any, true).unwrap().expect("a warning");
+        assert!(w.starts_with("WARNING"), "{w}");
+        assert!(w.contains("0.0.0.0:4599"), "{w}");
+        assert!(
+            w.contains("/_emulator/") && w.contains("UNAUTHENTICATED"),
+            "{w}"
+        );
     }
 }
