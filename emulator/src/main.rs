@@ -33,8 +33,8 @@ enum Command {
         /// Accept requests without verifying signatures (ad-hoc use only).
         #[arg(long)]
         insecure_no_auth: bool,
-        /// Duration of each lifecycle transition in milliseconds.
-        #[arg(long, default_value_t = 100)]
+        /// Duration of each lifecycle transition in milliseconds (at most one day).
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(0..=86_400_000))]
         lifecycle_ms: u64,
         /// Region for the config file and OCIDs (first start only).
         #[arg(long, default_value = "us-ashburn-1")]
@@ -165,6 +165,24 @@ fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
 #[cfg(test)]
 mod tests {
     use super::exposure_warning;
+
+    #[test]
+    fn the_lifecycle_flag_range_matches_the_control_api() {
+        use clap::Parser;
+        let max = oci_emulator::state::MAX_LIFECYCLE_DELAY.whole_milliseconds();
+        let parse = |ms: String| {
+            super::Cli::try_parse_from([
+                "oci-emulator",
+                "serve",
+                "--data-dir",
+                "/x",
+                "--lifecycle-ms",
+                &ms,
+            ])
+        };
+        assert!(parse(max.to_string()).is_ok());
+        assert!(parse((max + 1).to_string()).is_err());
+    }
 
     #[test]
     fn non_loopback_is_refused_unless_allowed_and_then_warns_about_the_control_api() {

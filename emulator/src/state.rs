@@ -25,6 +25,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use time::{Duration, OffsetDateTime};
 
+/// Longest lifecycle transition the emulator accepts (control API and `--lifecycle-ms`). Every
+/// stored timestamp plus a few delays must stay representable; a day is far beyond any test.
+pub const MAX_LIFECYCLE_DELAY: Duration = Duration::days(1);
+
 /// How the emulator is started; everything has a sensible default.
 #[derive(Clone)]
 pub struct Options {
@@ -94,9 +98,7 @@ impl AppState {
             data_dir,
             identity,
             insecure_no_auth: options.insecure_no_auth,
-            lifecycle_delay_ms: AtomicU64::new(
-                options.lifecycle_delay.whole_milliseconds().max(0) as u64
-            ),
+            lifecycle_delay_ms: AtomicU64::new(clamped_delay_ms(options.lifecycle_delay)),
             keys: RwLock::new(keys),
             faults: Faults::default(),
             requests: Mutex::new(Vec::new()),
@@ -160,10 +162,12 @@ impl AppState {
         Duration::milliseconds(self.0.lifecycle_delay_ms.load(Ordering::Relaxed) as i64)
     }
 
+    /// Set the transition duration, clamped to `0..=MAX_LIFECYCLE_DELAY` (callers that take user
+    /// input validate first and say so; the clamp only keeps library users safe).
     pub fn set_lifecycle_delay(&self, delay: Duration) {
         self.0
             .lifecycle_delay_ms
-            .store(delay.whole_milliseconds().max(0) as u64, Ordering::Relaxed);
+            .store(clamped_delay_ms(delay), Ordering::Relaxed);
     }
 
     /// The public key registered under `keyId` (`tenancy/user/fingerprint`).
@@ -253,6 +257,12 @@ impl AppState {
         self.clear_requests();
         Ok(())
     }
+}
+
+fn clamped_delay_ms(delay: Duration) -> u64 {
+    delay
+        .whole_milliseconds()
+        .clamp(0, MAX_LIFECYCLE_DELAY.whole_milliseconds()) as u64
 }
 
 fn load_keys(conn: &Connection) -> anyhow::Result<HashMap<String, Arc<RsaPublicKey>>> {

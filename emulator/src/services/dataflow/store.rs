@@ -381,7 +381,7 @@ fn run_phase(row: &RunRow, now: OffsetDateTime) -> RunPhase {
     let created = parse_rfc3339(&row.time_created).unwrap_or(now);
     let phases = [("ACCEPTED", d), ("IN_PROGRESS", d)];
     let normal = Timeline::new(created, &phases, outcome_state(&row.outcome));
-    let started = created + d;
+    let started = created.saturating_add(d);
     if let Some(cancel) = row.time_canceled.as_deref().and_then(parse_rfc3339) {
         let at = Timeline::new(cancel, &[("CANCELING", d)], "CANCELED").at(now);
         let started = (cancel > started).then_some(started);
@@ -479,7 +479,7 @@ pub fn finish_time(state: &AppState, id: &str) -> Result<Option<OffsetDateTime>,
     let row = state.db(|c| run_row(c, id))?;
     Ok(row.and_then(|r| {
         let created = parse_rfc3339(&r.time_created)?;
-        Some(created + Duration::milliseconds(2 * r.delay_ms))
+        Some(created.saturating_add(Duration::milliseconds(r.delay_ms.saturating_mul(2))))
     }))
 }
 
@@ -834,7 +834,8 @@ pub fn get_work_request(state: &AppState, id: &str) -> Result<WorkRequest, ApiEr
     let d = Duration::milliseconds(delay_ms);
     let at = Timeline::new(start, &[("ACCEPTED", d), ("INPROGRESS", d)], "SUCCEEDED").at(now);
     at.state.clone_into(&mut wr.status);
-    wr.time_started = (now >= start + d).then(|| rfc3339_millis(start + d));
+    let started = start.saturating_add(d);
+    wr.time_started = (now >= started).then(|| rfc3339_millis(started));
     wr.time_finished = at.terminal.then(|| rfc3339_millis(at.since));
     wr.percent_complete = match at.state {
         "SUCCEEDED" => 100.0,
