@@ -80,7 +80,12 @@ struct Inner {
     keys: RwLock<HashMap<String, Arc<RsaPublicKey>>>,
     faults: Faults,
     requests: Mutex<Vec<RequestRecord>>,
+    /// See [`AppState::retry_token_lock`].
+    retry_locks: [Mutex<()>; RETRY_LOCK_STRIPES],
 }
+
+/// Lock stripes for retry tokens: enough that unrelated tokens rarely wait on each other.
+const RETRY_LOCK_STRIPES: usize = 64;
 
 impl AppState {
     /// Open the emulator state in `data_dir`, bootstrapping the account on first start.
@@ -102,6 +107,7 @@ impl AppState {
             keys: RwLock::new(keys),
             faults: Faults::default(),
             requests: Mutex::new(Vec::new()),
+            retry_locks: std::array::from_fn(|_| Mutex::new(())),
         }));
         Ok(state)
     }
@@ -205,6 +211,21 @@ impl AppState {
             .unwrap_or_else(|p| p.into_inner())
             .insert(key_id, Arc::new(key));
         Ok(fingerprint)
+    }
+
+    /// Serialises everything done under one `(operation, opc-retry-token)`: the lookup, the
+    /// create and the recording of its response must be one step, or concurrent retries of the
+    /// same request each miss the lookup and each create a resource. Taken before the database
+    /// lock and never while holding it.
+    pub fn retry_token_lock(&self, operation: &str, token: &str) -> MutexGuard<'_, ()> {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (operation, token).hash(&mut h);
+        let stripe = (h.finish() % RETRY_LOCK_STRIPES as u64) as usize;
+        // The guarded section only touches SQLite, whose transactions roll back on a panic.
+        self.0.retry_locks[stripe]
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     pub fn faults(&self) -> &Faults {

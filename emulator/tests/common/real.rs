@@ -88,9 +88,20 @@ impl Real {
 
     /// Send and collect; bodies of POST/PUT are signed unless the target is PutObject/UploadPart.
     pub async fn call(&self, method: &str, target: &str, body: &[u8]) -> Resp {
+        self.call_h(method, target, body, &[]).await
+    }
+
+    /// [`Real::call`] with extra (unsigned) request headers, e.g. `opc-retry-token`.
+    pub async fn call_h(
+        &self,
+        method: &str,
+        target: &str,
+        body: &[u8],
+        headers: &[(&str, &str)],
+    ) -> Resp {
         let unsigned = super::is_body_unsigned(method, target);
         let signed = (matches!(method, "POST" | "PUT") && !unsigned).then_some(body);
-        let mut extra = Vec::new();
+        let mut extra = headers.to_vec();
         let len = body.len().to_string();
         if unsigned {
             extra.push(("content-length", len.as_str()));
