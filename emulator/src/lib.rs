@@ -121,6 +121,7 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(|req: Request| async move {
             ApiError::method_not_allowed(req.method().as_str(), req.uri().path()).into_response()
         })
+        .layer(axum::middleware::from_fn(middleware::json_errors))
         .layer(axum::middleware::from_fn_with_state(oci, middleware::oci))
         .layer(axum::middleware::from_fn(middleware::request_id))
         .with_state(state)

@@ -810,3 +810,171 @@ async fn descriptor_exhaustion_is_logged_once_and_survived() {
         &lines[..lines.len().min(5)]
     );
 }
+
+/// A signed request head whose `content-length` is `declared`, whatever body follows.
+fn signed_head(s: &Served, method: &str, target: &str, declared: u64) -> String {
+    let date = http_date(s.env.state.now());
+    let host = s.addr.to_string();
+    let sha = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="; // of the empty body; never reached
+    let lines = format!(
+        "date: {date}\n(request-target): {} {target}\nhost: {host}\ncontent-length: {declared}\ncontent-type: application/json\nx-content-sha256: {sha}",
+        method.to_ascii_lowercase()
+    );
+    let sig = signer::sign_string(&s.env.key, &lines);
+    format!(
+        "{method} {target} HTTP/1.1\r\nhost: {host}\r\ndate: {date}\r\ncontent-length: {declared}\r\ncontent-type: application/json\r\nx-content-sha256: {sha}\r\nauthorization: Signature version=\"1\",keyId=\"{}\",algorithm=\"rsa-sha256\",headers=\"date (request-target) host content-length content-type x-content-sha256\",signature=\"{sig}\"\r\n\r\n",
+        s.env.key_id()
+    )
+}
+
+/// The status line and JSON body of one raw HTTP/1.1 answer.
+async fn read_answer(c: &mut TcpStream) -> (String, Value) {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = match tokio::time::timeout(DEADLINE, c.read(&mut buf)).await {
+            Ok(Ok(n)) => n,
+            Ok(Err(_)) => 0,
+            Err(_) => panic!(
+                "no answer within {DEADLINE:?}: {}",
+                String::from_utf8_lossy(&got)
+            ),
+        };
+        got.extend_from_slice(&buf[..n]);
+        let text = String::from_utf8_lossy(&got).into_owned();
+        if let Some((head, body)) = text.split_once("\r\n\r\n")
+            && let Some(len) = head.lines().find_map(|l| {
+                l.to_ascii_lowercase()
+                    .strip_prefix("content-length:")
+                    .map(|v| v.trim().parse::<usize>().unwrap())
+            })
+            && body.len() >= len
+        {
+            assert!(
+                head.to_ascii_lowercase()
+                    .contains("content-type: application/json"),
+                "{head}"
+            );
+            assert!(
+                head.to_ascii_lowercase().contains("opc-request-id:"),
+                "{head}"
+            );
+            let status = head.lines().next().unwrap().to_owned();
+            return (status, serde_json::from_str(&body[..len]).unwrap());
+        }
+        if n == 0 {
+            panic!("connection closed without a full answer: {text}");
+        }
+    }
+}
+
+/// An oversized JSON body is refused as it streams in, with OCI's JSON 413: a declared
+/// 256 MiB `content-length` before a byte of it is sent (it used to be buffered, up to 1 GiB,
+/// before anything was answered), a chunked body as soon as it passes the limit, and the control
+/// API alike. Object bodies are not limited.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_json_bodies_are_refused_as_they_stream_in() {
+    let s = Served::start().await;
+    let ns = s.env.ns();
+    let before = s.dump().await;
+
+    let mut c = TcpStream::connect(s.addr).await.unwrap();
+    c.write_all(signed_head(&s, "POST", &format!("/n/{ns}/b"), 256 << 20).as_bytes())
+        .await
+        .unwrap();
+    let (status, j) = read_answer(&mut c).await;
+    assert!(status.starts_with("HTTP/1.1 413"), "{status}");
+    assert_eq!(j["code"], "RequestEntityTooLarge");
+
+    // Chunked, no length: refused once it passes the limit, not at its end.
+    let mut c = TcpStream::connect(s.addr).await.unwrap();
+    let head = format!(
+        "POST /20200129/applications HTTP/1.1\r\nhost: {}\r\ntransfer-encoding: chunked\r\ncontent-type: application/json\r\n\r\n",
+        s.addr
+    );
+    c.write_all(head.as_bytes()).await.unwrap();
+    // Up to 16 MiB offered; the answer comes once 2 MiB have arrived (later writes may fail
+    // because the server has stopped reading).
+    let chunk = vec![b' '; 256 << 10];
+    for _ in 0..64 {
+        let frame = [
+            format!("{:x}\r\n", chunk.len()).into_bytes(),
+            chunk.clone(),
+            b"\r\n".to_vec(),
+        ]
+        .concat();
+        if c.write_all(&frame).await.is_err() {
+            break;
+        }
+    }
+    let (status, j) = read_answer(&mut c).await;
+    assert!(status.starts_with("HTTP/1.1 413"), "{status}");
+    assert_eq!(j["code"], "RequestEntityTooLarge");
+
+    // The control API is bounded the same way.
+    let mut c = TcpStream::connect(s.addr).await.unwrap();
+    c.write_all(
+        format!(
+            "POST /_emulator/faults HTTP/1.1\r\nhost: {}\r\ncontent-length: {}\r\n\r\n",
+            s.addr,
+            3u64 << 20
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    let (status, j) = read_answer(&mut c).await;
+    assert!(status.starts_with("HTTP/1.1 413"), "{status}");
+    assert_eq!(j["code"], "RequestEntityTooLarge");
+
+    assert_eq!(s.dump().await, before, "nothing created");
+    // An object body three times the JSON limit still streams in.
+    s.env.create_bucket("big").await;
+    let body = vec![7u8; 6 << 20];
+    s.client
+        .call("PUT", &format!("/n/{ns}/b/big/o/six-mib"), &body)
+        .await
+        .expect(200);
+    s.stop().await;
+}
+
+/// Errors that used to come from axum in text/plain are OCI JSON: a `%FF` path segment in every
+/// service, a malformed query, and a JSON body with trailing garbage (which used to be
+/// accepted, creating the bucket).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_error_is_oci_json_with_a_request_id() {
+    let s = Served::start().await;
+    let ns = s.env.ns();
+    s.env.create_bucket("b").await;
+    for target in [
+        "/20160918/policies/%FF".to_owned(),
+        "/20160918/dynamicGroups/%FF%FE".to_owned(),
+        "/20200129/applications/%FF".to_owned(),
+        "/20200129/runs/%C0%AF/logs".to_owned(),
+        format!("/n/{ns}/b/%FF"),
+        format!("/n/{ns}/b/b/o/%FF"),
+        format!("/n/{ns}/b?compartmentId=%FF&limit=x"),
+        "/20160918/policies?compartmentId=x&limit=-x".to_owned(),
+    ] {
+        let r = s.client.call("GET", &target, b"").await;
+        assert!(r.status.is_client_error(), "{target}: {}", r.status);
+        assert_oci_error(&r, r.status.as_u16());
+    }
+    let tenancy = s.env.tenancy();
+    for body in [
+        format!(r#"{{"name":"garbage","compartmentId":"{tenancy}"}}garbage"#),
+        format!(r#"{{"name":"garbage","compartmentId":"{tenancy}"}} {{}}"#),
+    ] {
+        let r = s
+            .client
+            .call("POST", &format!("/n/{ns}/b"), body.as_bytes())
+            .await;
+        assert_oci_error(&r, 400);
+    }
+    let r = s
+        .client
+        .call("GET", &format!("/n/{ns}/b/garbage"), b"")
+        .await;
+    assert_oci_error(&r, 404);
+    s.stop().await;
+}
