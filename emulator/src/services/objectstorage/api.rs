@@ -35,22 +35,20 @@ pub fn read_object(
     bucket: &str,
     name: &str,
 ) -> Result<Option<Vec<u8>>, ApiError> {
+    use std::io::Read;
     let dir = state.blob_dir();
-    // A concurrent PutObject may replace the object between reading its row and its blob
-    // (the old blob is removed after the new row commits); then the row is read again.
-    for _ in 0..3 {
-        let Some(row) = state.db(|c| store::get_object(c, ns, bucket, name))? else {
-            return Ok(None);
-        };
-        match std::fs::read(dir.join(&row.blob)) {
-            Ok(bytes) => return Ok(Some(bytes)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(ApiError::internal(format!(
-        "object '{name}' in bucket '{bucket}' kept changing while it was read"
-    )))
+    // Opened under the lock that read the row (see `store::open_blob`), read after it.
+    let file = state.db(|c| {
+        store::get_object(c, ns, bucket, name)?
+            .map(|row| store::open_blob(&dir, &row.blob))
+            .transpose()
+    })?;
+    let Some(mut file) = file else {
+        return Ok(None);
+    };
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    Ok(Some(bytes))
 }
 
 /// Put an object as a client's PutObject would: body fsynced to a blob file first, then the row

@@ -242,10 +242,16 @@ pub async fn get_object(
     method: Method,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let o = state.db(|c| {
+    let dir = state.blob_dir();
+    let (o, file) = state.db(|c| {
         store::require_bucket(c, &ns, &bucket)?;
-        store::get_object(c, &ns, &bucket, &object)?
-            .ok_or_else(|| store::object_not_found(&ns, &bucket, &object))
+        let o = store::get_object(c, &ns, &bucket, &object)?
+            .ok_or_else(|| store::object_not_found(&ns, &bucket, &object))?;
+        // Opened under the lock that read the row: see `store::open_blob`.
+        let file = (method != Method::HEAD)
+            .then(|| store::open_blob(&dir, &o.blob))
+            .transpose()?;
+        Ok((o, file))
     })?;
     if let Some(v) = &q.version_id
         && *v != o.version_id
@@ -279,10 +285,10 @@ pub async fn get_object(
         None => (StatusCode::OK, 0, o.size),
     };
     insert(&mut h, "content-length", &len.to_string());
-    if method == Method::HEAD {
+    let Some(file) = file else {
         return Ok((status, h).into_response());
-    }
-    let mut file = tokio::fs::File::open(state.blob_dir().join(&o.blob)).await?;
+    };
+    let mut file = tokio::fs::File::from_std(file);
     if start > 0 {
         file.seek(std::io::SeekFrom::Start(start as u64)).await?;
     }
@@ -528,12 +534,14 @@ pub async fn copy_object(
     if let Some(t) = &d.destination_object_storage_tier {
         one_of("destinationObjectStorageTier", t, OBJECT_STORAGE_TIERS)?;
     }
-    let (src, compartment_id) = state.db(|c| {
+    let dir = state.blob_dir();
+    let (src, src_body, compartment_id) = state.db(|c| {
         let b = store::require_bucket(c, &ns, &bucket)?;
         store::require_bucket(c, &ns, &d.destination_bucket)?;
         let src = store::get_object(c, &ns, &bucket, &d.source_object_name)?
             .ok_or_else(|| store::object_not_found(&ns, &bucket, &d.source_object_name))?;
-        Ok((src, b.compartment_id))
+        let body = store::open_blob(&dir, &src.blob)?;
+        Ok((src, body, b.compartment_id))
     })?;
     if let Some(v) = &d.source_version_id
         && *v != src.version_id
@@ -551,8 +559,7 @@ pub async fn copy_object(
             ),
         ));
     }
-    let dir = state.blob_dir();
-    let blob = store::copy_blob(&dir, &src.blob).await?;
+    let blob = store::copy_blob(&dir, src_body).await?;
     let now = rfc3339_millis(state.now());
     let row = ObjectRow {
         bucket: d.destination_bucket.clone(),
