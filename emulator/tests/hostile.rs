@@ -1046,3 +1046,82 @@ async fn get_object_during_overwrites_returns_a_whole_body_never_a_500() {
     assert!(reads > 0);
     s.stop().await;
 }
+
+/// Data Flow writes run output and logs through PutObject's own path and rules: a run whose
+/// output prefix (or logs prefix) would make object names PutObject refuses — a NUL, or over
+/// 1 024 bytes — fails with a reason and stores nothing under those names (such names used to
+/// be stored).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_flow_output_obeys_the_put_object_name_rules() {
+    let s = Served::start().await;
+    lab_storage(&s).await;
+    let ns = s.env.ns();
+    let app = s
+        .env
+        .call("POST", "/20200129/applications", &app_body(&s.env))
+        .await
+        .expect(200)
+        .json();
+    let long = "p".repeat(1100);
+    let cases = [
+        (
+            json!([
+                format!("oci://in@{ns}/scripts/etl.py"),
+                format!("oci://out@{ns}/bad\u{0}dir/")
+            ]),
+            None,
+        ),
+        (
+            json!([
+                format!("oci://in@{ns}/scripts/etl.py"),
+                format!("oci://out@{ns}/{long}/")
+            ]),
+            None,
+        ),
+        (
+            json!([
+                format!("oci://in@{ns}/scripts/etl.py"),
+                format!("oci://out@{ns}/ok/")
+            ]),
+            Some(format!("oci://logs@{ns}/{long}/")),
+        ),
+    ];
+    for (arguments, logs) in cases {
+        let mut body = json!({"compartmentId": s.env.tenancy(), "applicationId": app["id"],
+                              "arguments": arguments});
+        if let Some(l) = logs {
+            body["logsBucketUri"] = json!(l);
+        }
+        let run = s
+            .env
+            .call("POST", "/20200129/runs", &body.to_string())
+            .await
+            .expect(200)
+            .json();
+        let id = run["id"].as_str().unwrap();
+        let got = s
+            .env
+            .call("GET", &format!("/20200129/runs/{id}"), "")
+            .await
+            .expect(200)
+            .json();
+        assert_eq!(got["lifecycleState"], "FAILED", "{got}");
+        assert!(
+            got["lifecycleDetails"]
+                .as_str()
+                .unwrap()
+                .contains("objectName"),
+            "{got}"
+        );
+    }
+    let dump = s.dump().await;
+    for o in dump["objects"].as_array().unwrap() {
+        let name = o["name"].as_str().unwrap();
+        assert!(
+            name.len() <= 1024 && !name.contains('\u{0}'),
+            "stored an object PutObject would refuse: {} bytes",
+            name.len()
+        );
+    }
+    s.stop().await;
+}

@@ -304,6 +304,9 @@ pub fn plan_outcome(state: &AppState, run: &Run) -> Result<Outcome, ApiError> {
             ));
         }
     }
+    if let Some(reason) = unwritable_names(run) {
+        return fail(reason);
+    }
     if let Some(logs) = run.logs_bucket_uri.as_deref().filter(|l| !l.is_empty())
         && let Ok(u) = OciUri::parse("logsBucketUri", logs)
         && (u.namespace != ns || !objects::bucket_exists(state, &u.namespace, &u.bucket)?)
@@ -639,6 +642,46 @@ fn input_bytes(state: &AppState, run: &Run) -> Result<i64, ApiError> {
         }
     }
     Ok(total)
+}
+
+/// The longest object names a successful run writes (`write_output`, the logs in `settle`),
+/// checked against PutObject's rules up front: a run whose output or logs prefix makes a name
+/// PutObject refuses fails, as Spark's writer would, instead of storing it.
+fn unwritable_names(run: &Run) -> Option<String> {
+    let with_slash = |p: &str| {
+        if p.is_empty() || p.ends_with('/') {
+            p.to_owned()
+        } else {
+            format!("{p}/")
+        }
+    };
+    let mut names = Vec::new();
+    if let Some(out) = effective_arguments(run).get(1)
+        && let Ok(u) = OciUri::parse("argument", out)
+    {
+        let prefix = with_slash(&u.path);
+        names.push((
+            out.clone(),
+            format!(
+                "{prefix}part-00000-{}-c000.snappy.parquet",
+                uuid::Uuid::nil()
+            ),
+        ));
+    }
+    if let Some(logs) = run.logs_bucket_uri.as_deref()
+        && let Ok(u) = OciUri::parse("logsBucketUri", logs)
+    {
+        let prefix = with_slash(&u.path);
+        names.push((
+            logs.to_owned(),
+            format!("{prefix}{}/spark_driver_stdout.log.gz", run.id),
+        ));
+    }
+    names.into_iter().find_map(|(uri, name)| {
+        objects::check_object_name(&name)
+            .err()
+            .map(|e| format!("Job failed: cannot write under {uri}: {}", e.message))
+    })
 }
 
 /// On SUCCEEDED: `_SUCCESS` and a placeholder part file under the output prefix (the second

@@ -13,14 +13,13 @@ use crate::services::objectstorage::model::{
 };
 use crate::services::objectstorage::store::{self, ObjectHeaders, ObjectRow};
 use crate::services::objectstorage::wire::*;
+use crate::services::objectstorage::write;
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as B64;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
@@ -326,8 +325,17 @@ pub async fn put_object(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Response> {
-    validate_object_name(&object)?;
     let tier = storage_tier_header(&headers)?;
+    let (oh, metadata) = headers_and_metadata(&headers);
+    let new = write::NewObject {
+        ns: &ns,
+        bucket: &bucket,
+        name: &object,
+        storage_tier: tier,
+        headers: oh,
+        metadata,
+    };
+    write::check(&new)?;
     if let Some(v) = header(&headers, "if-none-match")
         && v.trim() != "*"
     {
@@ -347,32 +355,10 @@ pub async fn put_object(
         check_content_md5(&headers, &blob.md5),
     )
     .await?;
-    let (oh, metadata) = headers_and_metadata(&headers);
-    let now = rfc3339_millis(state.now());
-    let row = ObjectRow {
-        namespace: ns.clone(),
-        bucket: bucket.clone(),
-        name: object.clone(),
-        size: blob.size,
-        md5: B64.encode(blob.md5),
-        multipart_md5: None,
-        etag: uuid::Uuid::new_v4().to_string(),
-        version_id: uuid::Uuid::new_v4().to_string(),
-        time_created: now.clone(),
-        time_modified: now,
-        storage_tier: tier,
-        headers: oh,
-        metadata,
-        blob: blob.name.clone(),
-    };
-    let committed = state.tx(|tx| {
-        store::require_bucket(tx, &ns, &bucket)?;
-        let current = store::get_object(tx, &ns, &bucket, &object)?;
-        check_write_preconditions(&headers, current.as_ref())?;
-        store::upsert_object(tx, &row)
-    });
-    let replaced = discard_on_error(&dir, blob.name, committed).await?;
-    store::remove_blobs(&dir, replaced).await;
+    let row = write::row(&state, new, &blob.name, blob.size, &blob.md5)?;
+    write::commit(&state, &row, |current| {
+        check_write_preconditions(&headers, current)
+    })?;
     let mut h = etag_headers(&row.etag);
     insert(&mut h, "last-modified", &last_modified(&row.time_modified));
     insert(&mut h, "opc-content-md5", &row.md5);
