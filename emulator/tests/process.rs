@@ -151,6 +151,12 @@ async fn serve_json_prints_the_contract_line_and_writes_a_config() {
     assert!(config.contains("region=us-ashburn-1\n"));
     let key = std::fs::read_to_string(info["key_file"].as_str().unwrap()).unwrap();
     assert!(key.starts_with("-----BEGIN PRIVATE KEY-----"));
+    // The label line OCI's tools add after the footer (the OCI CLI warns without it).
+    assert!(
+        key.ends_with("-----END PRIVATE KEY-----\nOCI_API_KEY\n"),
+        "{}",
+        &key[key.len().saturating_sub(60)..]
+    );
     // The key in the config signs requests the emulator accepts.
     let client = Real::from_info(&info);
     let r = client.call("GET", "/n", b"").await;
