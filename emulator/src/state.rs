@@ -61,6 +61,10 @@ impl Default for Options {
     }
 }
 
+/// How many requests `GET /_emulator/requests` remembers: a ring, the oldest dropped first, so
+/// a long-running emulator's memory does not grow with its traffic (it used to keep all).
+pub const REQUEST_LOG_CAPACITY: usize = 10_000;
+
 /// One OCI request as seen by the emulator, for `GET /_emulator/requests`.
 #[derive(Debug, Clone, Serialize)]
 pub struct RequestRecord {
@@ -84,7 +88,8 @@ struct Inner {
     lifecycle_delay_ms: AtomicU64,
     keys: RwLock<HashMap<String, Arc<RsaPublicKey>>>,
     faults: Faults,
-    requests: Mutex<Vec<RequestRecord>>,
+    /// The last [`REQUEST_LOG_CAPACITY`] requests, oldest first.
+    requests: Mutex<std::collections::VecDeque<RequestRecord>>,
     /// See [`AppState::retry_token_lock`].
     retry_locks: [Mutex<()>; RETRY_LOCK_STRIPES],
 }
@@ -121,7 +126,7 @@ impl AppState {
             lifecycle_delay_ms: AtomicU64::new(clamped_delay_ms(options.lifecycle_delay)),
             keys: RwLock::new(keys),
             faults: Faults::default(),
-            requests: Mutex::new(Vec::new()),
+            requests: Mutex::new(std::collections::VecDeque::new()),
             retry_locks: std::array::from_fn(|_| Mutex::new(())),
         }));
         Ok(state)
@@ -248,19 +253,22 @@ impl AppState {
     }
 
     pub fn record_request(&self, record: RequestRecord) {
-        self.0
-            .requests
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(record);
+        let mut log = self.0.requests.lock().unwrap_or_else(|p| p.into_inner());
+        if log.len() == REQUEST_LOG_CAPACITY {
+            log.pop_front();
+        }
+        log.push_back(record);
     }
 
+    /// The remembered requests, oldest first (at most [`REQUEST_LOG_CAPACITY`]).
     pub fn requests(&self) -> Vec<RequestRecord> {
         self.0
             .requests
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .clone()
+            .iter()
+            .cloned()
+            .collect()
     }
 
     pub fn clear_requests(&self) {
@@ -291,6 +299,24 @@ impl AppState {
     /// Every compartment, root first (for the dump).
     pub fn all_compartments(&self) -> Result<Vec<Compartment>, ApiError> {
         self.db(compartments::all)
+    }
+
+    /// Delete body files that no committed row refers to: a body is written (and fsynced)
+    /// before its row commits, so a crash in between leaves one behind. Only for a server
+    /// starting on its data dir (never `oci-emulator config`, which may run beside a live
+    /// server whose uploads are not committed yet). Returns how many were removed.
+    pub fn remove_orphan_blobs(&self) -> Result<usize, ApiError> {
+        let referenced = self.db(|c| Ok(db::referenced_blobs(c)?))?;
+        let mut removed = 0;
+        for entry in std::fs::read_dir(self.blob_dir())? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if entry.file_type()?.is_file() && !referenced.contains(&name) {
+                std::fs::remove_file(entry.path())?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
     }
 
     /// Drop every resource; keep tenancy, user, keys, namespace and the root compartment.

@@ -459,3 +459,27 @@ async fn stored_rows_with_an_absurd_delay_are_still_readable() {
         .unwrap();
     env.control("GET", "/_emulator/dump", "").await.expect(200);
 }
+
+/// The request log is a ring of the last REQUEST_LOG_CAPACITY requests, oldest dropped first
+/// (it used to grow without bound: 62 MB after 150 000 requests).
+#[tokio::test]
+async fn the_request_log_keeps_only_the_most_recent_requests() {
+    use tower::ServiceExt;
+    let env = Env::new();
+    let cap = oci_emulator::state::REQUEST_LOG_CAPACITY;
+    let router = oci_emulator::app(env.state.clone());
+    // Unsigned requests are cheap (401 before any handler) and are logged like any other.
+    for i in 0..cap + 25 {
+        let req = axum::http::Request::get(format!("/n/ring-{i}"))
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let resp = router.clone().oneshot(req).await.unwrap();
+        assert_eq!(resp.status(), 401);
+    }
+    let log = env.state.requests();
+    assert_eq!(log.len(), cap);
+    assert_eq!(log[0].path, "/n/ring-25", "the oldest entries went first");
+    assert_eq!(log[cap - 1].path, format!("/n/ring-{}", cap + 24));
+    let listed = env.control("GET", "/_emulator/requests", "").await.json();
+    assert_eq!(listed.as_array().unwrap().len(), cap);
+}
