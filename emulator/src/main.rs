@@ -89,6 +89,10 @@ async fn main() -> anyhow::Result<()> {
                 ..Options::default()
             };
             let state = AppState::open(&data_dir, options)?;
+            let orphans = state.remove_orphan_blobs()?;
+            if orphans > 0 {
+                tracing::info!(orphans, "removed body files no object refers to");
+            }
             let shutdown = shutdown_signal()?;
             let listener = tokio::net::TcpListener::bind(listen).await?;
             let endpoint = format!("http://{}", listener.local_addr()?);
