@@ -123,6 +123,7 @@ pub fn app(state: AppState) -> Router {
         })
         .layer(axum::middleware::from_fn(middleware::json_errors))
         .layer(axum::middleware::from_fn_with_state(oci, middleware::oci))
+        .layer(axum::middleware::from_fn(middleware::catch_panic))
         .layer(axum::middleware::from_fn(middleware::request_id))
         .with_state(state)
 }

@@ -1125,3 +1125,41 @@ async fn data_flow_output_obeys_the_put_object_name_rules() {
     }
     s.stop().await;
 }
+
+/// A handler that panics (a bug) answers JSON 500 with a request id instead of dropping the
+/// connection; exercised on a router with the emulator's own layers around a panicking route.
+#[tokio::test]
+async fn a_panicking_handler_answers_a_json_500() {
+    use tower::ServiceExt;
+    let router = axum::Router::new()
+        .route(
+            "/boom",
+            axum::routing::get(|| async {
+                if true {
+                    panic!("deliberate");
+                }
+                "unreachable"
+            }),
+        )
+        .layer(axum::middleware::from_fn(
+            oci_emulator::middleware::catch_panic,
+        ))
+        .layer(axum::middleware::from_fn(
+            oci_emulator::middleware::request_id,
+        ));
+    let resp = router
+        .oneshot(
+            axum::http::Request::get("/boom")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 500);
+    assert!(resp.headers().contains_key("opc-request-id"));
+    use http_body_util::BodyExt;
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    let j: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(j["code"], "InternalServerError");
+    assert!(j["message"].as_str().unwrap().contains("deliberate"), "{j}");
+}

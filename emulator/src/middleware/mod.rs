@@ -6,6 +6,8 @@
 //!    [`Classifier`] `app()` built from the services' operation tables, verify the signature
 //!    (`auth`), apply fault rules, call the handler, log the request, strip bodies from HEAD
 //!    responses;
+//! 2. [`catch_panic`]: a handler that panics (a bug) answers 500 `InternalServerError` instead
+//!    of closing the connection unanswered; SQLite rolls back the transaction it was in;
 //! 3. [`json_errors`]: an error answer that is not OCI JSON (axum's own extractor rejections:
 //!    a `%FF` path segment, a malformed query) is rewritten as `{"code","message"}`.
 //!
@@ -175,4 +177,31 @@ pub async fn json_errors(req: Request, next: Next) -> Response {
     // Keep markers such as DropConnection.
     *out.extensions_mut() = parts.extensions;
     out
+}
+
+/// Turn a panic anywhere below into a JSON 500, so that a bug answers (with `opc-request-id`)
+/// instead of leaving the client with a closed connection; the panicking request's open
+/// transaction is rolled back by SQLite when its connection guard unwinds.
+pub async fn catch_panic(req: Request, next: Next) -> Response {
+    use futures::FutureExt;
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    match std::panic::AssertUnwindSafe(next.run(req))
+        .catch_unwind()
+        .await
+    {
+        Ok(resp) => resp,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_owned());
+            tracing::error!(%method, %path, panic = %what, "handler panicked");
+            ApiError::internal(format!(
+                "The emulator hit a bug handling {method} {path}: {what}"
+            ))
+            .into_response()
+        }
+    }
 }
