@@ -483,3 +483,33 @@ async fn the_request_log_keeps_only_the_most_recent_requests() {
     let listed = env.control("GET", "/_emulator/requests", "").await.json();
     assert_eq!(listed.as_array().unwrap().len(), cap);
 }
+
+/// Fault rules are validated before they are stored: an injected latency longer than ten
+/// minutes is refused naming `latency_ms` (it used to be accepted, holding every matching
+/// request for up to u64::MAX milliseconds), and nothing is added.
+#[tokio::test]
+async fn an_absurd_fault_latency_is_refused() {
+    let env = Env::new();
+    for bad in [600_001u64, u64::MAX] {
+        let r = env
+            .control(
+                "POST",
+                "/_emulator/faults",
+                &json!({"latency_ms": bad}).to_string(),
+            )
+            .await
+            .expect_error(400, "InvalidParameter");
+        assert!(r.json()["message"].as_str().unwrap().contains("latency_ms"));
+    }
+    assert_eq!(
+        env.control("GET", "/_emulator/faults", "").await.json(),
+        json!([])
+    );
+    env.control(
+        "POST",
+        "/_emulator/faults",
+        &json!({"latency_ms": 600_000, "count": 1}).to_string(),
+    )
+    .await
+    .expect(201);
+}
