@@ -120,6 +120,33 @@ impl ApiError {
         )
     }
 
+    /// 413 `RequestEntityTooLarge`: a non-streamed body over `limit` bytes.
+    pub fn too_large(limit: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "RequestEntityTooLarge",
+            format!("The request body is larger than {limit} bytes."),
+        )
+    }
+
+    /// The error a bare status stands for, for answers that did not come from an `ApiError`
+    /// (axum's own extractor rejections): OCI's code for the status, `message` as given.
+    pub fn from_status(status: StatusCode, message: impl Into<String>) -> Self {
+        let code = match status.as_u16() {
+            400 | 422 => "InvalidParameter",
+            401 => "NotAuthenticated",
+            404 => "NotFound",
+            405 => "MethodNotAllowed",
+            408 => "RequestTimeout",
+            411 => "LengthRequired",
+            413 => "RequestEntityTooLarge",
+            415 => "UnsupportedMediaType",
+            s if s >= 500 => "InternalServerError",
+            _ => "InvalidParameter",
+        };
+        Self::new(status, code, message)
+    }
+
     /// 500 `InternalServerError`; used for storage failures, which are our bugs or disk trouble.
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(
@@ -157,6 +184,34 @@ impl From<std::io::Error> for ApiError {
 impl From<serde_json::Error> for ApiError {
     fn from(e: serde_json::Error) -> Self {
         ApiError::internal(format!("stored document is corrupt: {e}"))
+    }
+}
+
+/// The error a streamed object body ends with when its SHA-256 is not the signed
+/// `x-content-sha256` (see `middleware::auth`); readers of a body turn it into a 401.
+#[derive(Debug, thiserror::Error)]
+#[error("the x-content-sha256 header does not match the SHA-256 of the body")]
+pub struct BodyHashMismatch;
+
+impl ApiError {
+    /// The error for a failure while reading a streamed request body: 401 for
+    /// [`BodyHashMismatch`], 400 `CannotParseRequest` for anything else.
+    pub fn body_read(e: axum::Error) -> Self {
+        let inner = e.into_inner();
+        // The mismatch may arrive wrapped (a body re-wrapped on its way to the handler).
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&*inner);
+        let mut mismatch = false;
+        while let Some(c) = cause {
+            mismatch |= c.is::<BodyHashMismatch>();
+            cause = c.source();
+        }
+        if mismatch {
+            ApiError::not_authenticated(
+                "The x-content-sha256 header does not match the SHA-256 of the body.",
+            )
+        } else {
+            ApiError::cannot_parse(format!("could not read request body: {inner}"))
+        }
     }
 }
 

@@ -249,6 +249,39 @@ async fn x_date_and_python_parameter_order_are_accepted() {
     env.send(req).await.expect(200);
 }
 
+/// Both date headers signed: each is checked for skew (a stale `x-date` was accepted next to a
+/// fresh `date`, although OCI lets `x-date` override `date`).
+#[tokio::test]
+async fn a_skewed_signed_x_date_is_rejected_even_with_a_fresh_date() {
+    let env = Env::new();
+    let now = env.state.now();
+    let fresh = http_date(now);
+    let stale = http_date(now - time::Duration::minutes(10));
+    for (date, x_date) in [(&fresh, &stale), (&stale, &fresh)] {
+        let s = format!("date: {date}\nx-date: {x_date}\n(request-target): get /n\nhost: {HOST}");
+        let sig = signer::sign_string(&env.key, &s);
+        let auth = format!(
+            r#"Signature version="1",headers="date x-date (request-target) host",keyId="{}",algorithm="rsa-sha256",signature="{sig}""#,
+            env.key_id()
+        );
+        let req = Request::get("/n")
+            .header("host", HOST)
+            .header("date", date)
+            .header("x-date", x_date)
+            .header("authorization", auth)
+            .body(Body::empty())
+            .unwrap();
+        let r = env.send(req).await;
+        assert_401(&r);
+        assert!(
+            r.json()["message"]
+                .as_str()
+                .unwrap()
+                .contains("away from the server clock")
+        );
+    }
+}
+
 #[tokio::test]
 async fn wrong_algorithm_or_version_is_rejected() {
     let env = Env::new();
@@ -309,4 +342,42 @@ async fn failed_authentication_is_logged_and_changes_nothing() {
         .expect(200)
         .json();
     assert_eq!(dump["buckets"], serde_json::json!([]));
+}
+
+/// A PutObject that (unusually) signs its body hash is checked while the body streams to disk,
+/// never buffered: the right hash stores the object, a wrong one is a JSON 401 and stores
+/// nothing.
+#[tokio::test]
+async fn a_signed_object_body_hash_is_checked_as_it_streams() {
+    let env = Env::new();
+    env.create_bucket("h").await;
+    let target = format!("/n/{}/b/h/o/signed", env.ns());
+    let good = env.signed_with(
+        (&env.key_id(), &env.key),
+        "PUT",
+        &target,
+        b"exact body".to_vec(),
+        true,
+        &[],
+    );
+    env.send(good).await.expect(200);
+    // Signed for one body, sent with another of the same length.
+    let mut bad = env.signed_with(
+        (&env.key_id(), &env.key),
+        "PUT",
+        &format!("/n/{}/b/h/o/tampered", env.ns()),
+        b"exact body".to_vec(),
+        true,
+        &[],
+    );
+    *bad.body_mut() = Body::from(b"EXACT BODY".to_vec());
+    let r = env.send(bad).await;
+    assert_401(&r);
+    let got = env.call("GET", &target, "").await.expect(200);
+    assert_eq!(got.body, b"exact body");
+    env.call("GET", &format!("/n/{}/b/h/o/tampered", env.ns()), "")
+        .await
+        .expect_error(404, "ObjectNotFound");
+    let blobs = std::fs::read_dir(env.state.blob_dir()).unwrap().count();
+    assert_eq!(blobs, 1, "the tampered body's file was removed");
 }
