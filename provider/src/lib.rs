@@ -11,12 +11,17 @@
 //! - [`diag`]: the one place OCI errors become Terraform diagnostics.
 //! - [`validators`]: OCI naming rules checked at plan time.
 //! - [`convert`]: pure conversions shared by resources (tags, times, import ids).
+//! - [`dataflow`]: what the two Data Flow resources share (blocks, plan-time job checks, the
+//!   failure report of a run).
+//! - [`timeouts`]: the `timeouts` block.
 
 pub mod convert;
 pub mod data_sources;
+pub mod dataflow;
 pub mod diag;
 pub mod provider;
 pub mod resources;
+pub mod timeouts;
 pub mod validators;
 
 pub use provider::{ADDRESS, Oci, OciProvider, OciProviderConfig};

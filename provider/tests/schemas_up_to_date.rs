@@ -8,6 +8,10 @@ use schemars::JsonSchema;
 use terraform_provider_oci::data_sources::objectstorage_namespace::{
     NamespaceDataSource, NamespaceState,
 };
+use terraform_provider_oci::resources::dataflow_application::{
+    ApplicationResource, ApplicationState,
+};
+use terraform_provider_oci::resources::dataflow_invoke_run::{RunResource, RunState};
 use terraform_provider_oci::resources::objectstorage_bucket::{BucketResource, BucketState};
 use terraform_provider_oci::resources::objectstorage_object::{ObjectResource, ObjectState};
 use terraform_provider_oci::{OciProvider, OciProviderConfig};
@@ -40,6 +44,18 @@ fn schemas_are_up_to_date() {
         (
             "provider.json",
             document::<OciProviderConfig>("oci", "provider", &OciProvider.schema()),
+        ),
+        (
+            "oci_dataflow_application.json",
+            document::<ApplicationState>(
+                "oci_dataflow_application",
+                "resource",
+                &ApplicationResource.schema(),
+            ),
+        ),
+        (
+            "oci_dataflow_invoke_run.json",
+            document::<RunState>("oci_dataflow_invoke_run", "resource", &RunResource.schema()),
         ),
         (
             "oci_objectstorage_bucket.json",
