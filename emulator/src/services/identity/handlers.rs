@@ -11,6 +11,7 @@ use crate::clock::rfc3339_millis;
 use crate::compartments::{self, Compartment, NewCompartment};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{OciJson, OciQuery, parse_json};
+use crate::headers::{etag_headers, if_match};
 use crate::idempotency::StoredResponse;
 use crate::paging::{next_page_headers, paginate};
 use crate::state::AppState;
@@ -46,18 +47,6 @@ pub struct ListQuery {
 
 // ------------------------------------------------------------------------------------------------
 // Shared helpers
-
-fn if_match(headers: &HeaderMap) -> Option<&str> {
-    headers.get("if-match").and_then(|v| v.to_str().ok())
-}
-
-fn etag_headers(etag: &str) -> HeaderMap {
-    let mut h = HeaderMap::new();
-    if let Ok(v) = HeaderValue::from_str(etag) {
-        h.insert("etag", v);
-    }
-    h
-}
 
 /// `etag` plus `Location: http://<host>/20160918/<collection>/<id>`, as the real service sends
 /// on create.
