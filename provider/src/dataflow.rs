@@ -611,7 +611,7 @@ mod tests {
         };
         assert_eq!(
             errors(&java),
-            [("Missing Class Name".into(), "class_name".into())]
+            [("Missing Class Name".into(), "language".into())]
         );
         let sql = Job {
             language: Some("SQL"),
