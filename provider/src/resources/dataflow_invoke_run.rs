@@ -21,6 +21,7 @@ use oci_client::services::lifecycle::RUN_TERMINAL;
 use oci_client::wait::WaitSpec;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use tfplugin::config_validators as cv;
 use tfplugin::{
     CreateRequest, DeleteRequest, Diagnostics, ImportRequest, ReadRequest, Resource, Schema,
     UpdateRequest, ValidateRequest, Value, async_trait, validators,
@@ -262,19 +263,19 @@ impl Resource for RunResource {
             .attribute("warehouse_bucket_uri", |a| {
                 fixed(a).validator(df::oci_uri(false))
             })
+            .config_validator(
+                cv::at_least_one_of(&["application_id", "execute"])
+                    .summary("Missing Application")
+                    .detail(
+                        "A run needs application_id (the application to run) or execute (a \
+                         spark-submit style command line for a run without an application).",
+                    ),
+            )
             .build()
     }
 
     async fn validate(&self, req: ValidateRequest<RunState>, diags: &mut Diagnostics) {
-        let c = &req.config;
-        if c.application_id.is_null() && c.execute.is_null() {
-            diags.error(
-                "Missing Application",
-                "A run needs application_id (the application to run) or execute (a \
-                 spark-submit style command line for a run without an application).",
-            );
-        }
-        df::check_job(&job(c), diags);
+        df::check_job(&job(&req.config), diags);
     }
 
     async fn create(
