@@ -1,10 +1,12 @@
 //! `oci_dataflow_invoke_run` against real terraform, the built provider and a real emulator.
 
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use acceptance_tests::{Env, assert_attribute_error};
+use acceptance_tests::{Env, assert_attribute_error, mirror};
 use oci_client::services::dataflow::{CreateApplicationDetails, CreateRunDetails};
 use oci_client::services::objectstorage::{CreateBucketDetails, ObjectBody, PutObjectOptions};
+use tfplugin::testing::terraform_path;
 
 const RUN: &str = "oci_dataflow_invoke_run.run";
 const SCRIPT: &str = "print(\"hello from the lab\")\n";
@@ -208,6 +210,60 @@ fn run_destroy_of_a_run_in_progress_cancels_it() {
         "destroy waited until the run was CANCELED"
     );
     env.assert_nothing_left();
+}
+
+/// Ctrl-C while apply waits for a run: Terraform stops the provider, which hands the run back at
+/// once, so the run is in state (tainted) rather than left running outside Terraform.
+#[test]
+fn run_interrupted_while_waiting_is_kept_in_state_and_replaced_next() {
+    let env = Env::new();
+    env.emulator.set_lifecycle_delay_ms(3_600_000);
+    env.init_with(&job(&env, SCRIPT, "jobs/etl.py", "  asynchronous = false"));
+    let mut cmd = Command::new(terraform_path());
+    cmd.args(["apply", "-input=false", "-no-color", "-auto-approve"])
+        .current_dir(env.wd.path())
+        .env("TF_IN_AUTOMATION", "1")
+        .env("CHECKPOINT_DISABLE", "1")
+        .env("TF_CLI_CONFIG_FILE", mirror().cli_config())
+        .env("OCI_CONFIG_FILE", &env.emulator.info.config_file)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy().into_owned();
+        if key.starts_with("TF_LOG") || key.starts_with("TF_CLI_ARGS") {
+            cmd.env_remove(key);
+        }
+    }
+    let child = cmd.spawn().expect("terraform apply");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while env.emulator.dump()["runs"]
+        .as_array()
+        .is_none_or(|r| r.is_empty())
+    {
+        assert!(Instant::now() < deadline, "the run was never created");
+        std::thread::yield_now();
+    }
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(sent.success());
+    let out = child.wait_with_output().expect("terraform exits");
+    let text =
+        String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{text}");
+    assert!(text.contains("Data Flow Run Wait Interrupted"), "{text}");
+
+    let run = run_values(&env);
+    assert_eq!(run["state"], "ACCEPTED", "recorded while still running");
+    assert_eq!(env.wd.plan().actions(RUN), ["delete", "create"], "tainted");
+
+    // The next destroy cancels it: nothing is left running.
+    env.emulator.set_lifecycle_delay_ms(50);
+    env.wd.destroy();
+    let id = run["id"].as_str().unwrap().to_string();
+    let state = env.oci(async |c| c.get_run(&id).await.unwrap().value.lifecycle_state);
+    assert_eq!(state, "CANCELED");
 }
 
 #[test]

@@ -301,9 +301,27 @@ impl Resource for RunResource {
             return Some(run_state(&created, plan, false));
         }
         let timeout = timeouts::of(plan.timeouts.as_ref(), Op::Create);
-        let run = match wait_until_ended(client, &created, timeout).await {
-            Ok(run) => run,
-            Err(e) => {
+        // Interrupted (Ctrl-C: Terraform sends StopProvider): hand the run back at once, so it is
+        // recorded (tainted) and never left running outside Terraform's state.
+        let waited = tokio::select! {
+            r = wait_until_ended(client, &created, timeout) => Some(r),
+            () = req.cancel.cancelled() => None,
+        };
+        let run = match waited {
+            None => {
+                diags.error(
+                    "Data Flow Run Wait Interrupted",
+                    format!(
+                        "Terraform was interrupted while waiting for run {} to end. The run goes on \
+                         in OCI and is kept in state as tainted: the next apply cancels it and \
+                         starts a new one (or `terraform untaint` to keep it).",
+                        created.id
+                    ),
+                );
+                return Some(run_state(&created, plan, false));
+            }
+            Some(Ok(run)) => run,
+            Some(Err(e)) => {
                 api_error(
                     diags,
                     "Data Flow Run Did Not Finish",
@@ -404,7 +422,18 @@ impl Resource for RunResource {
             Err(e) => return api_error(diags, "Delete Data Flow Run Error", &doing, &e),
         }
         let timeout = timeouts::of(req.prior.timeouts.as_ref(), Op::Delete);
-        if let Err(e) = wait_until_ended(client, &run, timeout).await {
+        let waited = tokio::select! {
+            r = wait_until_ended(client, &run, timeout) => r,
+            () = req.cancel.cancelled() => {
+                // The cancel was sent; the run stays in state, so the next destroy waits again.
+                diags.error(
+                    "Delete Data Flow Run Interrupted",
+                    format!("Terraform was interrupted while run {id} was being cancelled."),
+                );
+                return;
+            }
+        };
+        if let Err(e) = waited {
             api_error(
                 diags,
                 "Delete Data Flow Run Error",
