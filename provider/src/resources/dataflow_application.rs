@@ -293,11 +293,18 @@ impl Resource for ApplicationResource {
                 )?;
         }
         let doing = format!("updating Data Flow application {id}");
-        let updated = client
+        match client
             .update_application(&id, &update_details(plan), None)
             .await
-            .or_diag(diags, "Update Data Flow Application Error", &doing)?;
-        Some(application_state(&updated.value, plan, false))
+        {
+            Ok(updated) => Some(application_state(&updated.value, plan, false)),
+            Err(e) => {
+                api_error(diags, "Update Data Flow Application Error", &doing, &e);
+                // Keep what OCI now has (e.g. a compartment move that did happen).
+                let current = client.get_application_opt(&id).await.ok().flatten()?;
+                Some(application_state(&current.value, prior, false))
+            }
+        }
     }
 
     async fn delete(&self, req: DeleteRequest<ApplicationState, Oci>, diags: &mut Diagnostics) {

@@ -64,7 +64,9 @@ pub struct RunState {
     /// lines of the driver's logs, and the run is kept in state as tainted so the next plan shows
     /// it will be replaced (the official provider drops such runs on refresh and starts a new
     /// one without saying why). A SUCCEEDED run never re-runs on its own; use
-    /// `replace_triggered_by` to re-run when the script changes.
+    /// `replace_triggered_by` to re-run when the script changes. With true, a run that fails
+    /// later stays in state with its `state` (e.g. FAILED) and is not re-run on its own either;
+    /// `terraform apply -replace=ADDRESS` starts a new one.
     pub asynchronous: Value<bool>,
     /// Main class (from the application).
     pub class_name: Value<String>,
@@ -388,12 +390,15 @@ impl Resource for RunResource {
                 .or_diag(diags, "Change Data Flow Run Compartment Error", &doing)?;
         }
         let doing = format!("updating Data Flow run {id}");
-        let run = client
-            .update_run(&id, &update_details(plan), None)
-            .await
-            .or_diag(diags, "Update Data Flow Run Error", &doing)?
-            .value;
-        Some(run_state(&run, plan, false))
+        match client.update_run(&id, &update_details(plan), None).await {
+            Ok(run) => Some(run_state(&run.value, plan, false)),
+            Err(e) => {
+                api_error(diags, "Update Data Flow Run Error", &doing, &e);
+                // Keep what OCI now has (e.g. a compartment move that did happen).
+                let current = client.get_run_opt(&id).await.ok().flatten()?;
+                Some(run_state(&current.value, prior, false))
+            }
+        }
     }
 
     async fn delete(&self, req: DeleteRequest<RunState, Oci>, diags: &mut Diagnostics) {
