@@ -328,16 +328,26 @@ impl Resource for ApplicationResource {
         }
         let spec = WaitSpec::new(&["DELETED"], &["DELETING"], timeout).or_gone();
         let what = format!("Data Flow application {id}");
-        client
-            .wait_for(&what, &spec, || async {
-                client.get_application_opt(&id).await
-            })
-            .await
-            .or_diag(
-                diags,
-                "Delete Data Flow Application Error",
-                &format!("waiting for application {id} to be DELETED"),
-            );
+        let wait = client.wait_for(&what, &spec, || async {
+            client.get_application_opt(&id).await
+        });
+        // Interrupted: the delete was sent; the application stays in state and the next destroy
+        // finds it DELETED (or deletes it again).
+        let waited = tokio::select! {
+            r = wait => r,
+            () = req.cancel.cancelled() => {
+                diags.error(
+                    "Delete Data Flow Application Interrupted",
+                    format!("Terraform was interrupted while application {id} was being deleted."),
+                );
+                return;
+            }
+        };
+        waited.or_diag(
+            diags,
+            "Delete Data Flow Application Error",
+            &format!("waiting for application {id} to be DELETED"),
+        );
     }
 
     async fn import(
