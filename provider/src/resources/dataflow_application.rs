@@ -173,7 +173,7 @@ impl Resource for ApplicationResource {
             })
             .attribute("language", |a| {
                 a.required()
-                    .validator(validators::one_of(dataflow_catalog::LANGUAGES))
+                    .validator(validators::one_of(oci_client::services::dataflow_catalog::LANGUAGES))
             })
             .attribute("logs_bucket_uri", |a| {
                 setting(a).validator(df::oci_uri(false))
@@ -205,7 +205,7 @@ impl Resource for ApplicationResource {
             .attribute("type", |a| {
                 setting(a)
                     .requires_replace()
-                    .validator(validators::one_of(dataflow_catalog::APPLICATION_TYPES))
+                    .validator(validators::one_of(oci_client::services::dataflow_catalog::APPLICATION_TYPES))
             })
             .attribute("warehouse_bucket_uri", |a| {
                 setting(a).validator(df::oci_uri(false))
