@@ -172,8 +172,9 @@ impl Resource for ApplicationResource {
                 setting(a).validator(df::minutes_validator())
             })
             .attribute("language", |a| {
-                a.required()
-                    .validator(validators::one_of(oci_client::services::dataflow_catalog::LANGUAGES))
+                a.required().validator(validators::one_of(
+                    oci_client::services::dataflow_catalog::LANGUAGES,
+                ))
             })
             .attribute("logs_bucket_uri", |a| {
                 setting(a).validator(df::oci_uri(false))
@@ -203,9 +204,9 @@ impl Resource for ApplicationResource {
             .attribute("time_updated", |a| a.computed())
             .block("timeouts", timeouts::block)
             .attribute("type", |a| {
-                setting(a)
-                    .requires_replace()
-                    .validator(validators::one_of(oci_client::services::dataflow_catalog::APPLICATION_TYPES))
+                setting(a).requires_replace().validator(validators::one_of(
+                    oci_client::services::dataflow_catalog::APPLICATION_TYPES,
+                ))
             })
             .attribute("warehouse_bucket_uri", |a| {
                 setting(a).validator(df::oci_uri(false))
