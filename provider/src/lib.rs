@@ -12,6 +12,9 @@
 //! - [`diag`]: the one place OCI errors become Terraform diagnostics.
 //! - [`validators`]: OCI naming rules checked at plan time.
 //! - [`convert`]: pure conversions shared by resources (tags, times, maps).
+//! - [`dataflow`]: what the two Data Flow resources share (blocks, plan-time job checks, the
+//!   failure report of a run).
+//! - [`timeouts`]: the `timeouts` block.
 //!
 //! # Adding a resource (or data source)
 //! 1. **File**: `src/resources/<type without oci_>.rs` (data sources: `src/data_sources/`), in
@@ -39,10 +42,12 @@
 
 pub mod convert;
 pub mod data_sources;
+pub mod dataflow;
 pub mod diag;
 pub mod functions;
 pub mod provider;
 pub mod resources;
+pub mod timeouts;
 pub mod validators;
 
 pub use provider::{ADDRESS, Oci, OciProvider, OciProviderConfig};

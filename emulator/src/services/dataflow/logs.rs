@@ -22,7 +22,13 @@ pub struct ProducedLog {
 }
 
 /// The driver's stdout and stderr for a finished run.
-pub fn driver_logs(run: &Run, phase: &RunPhase, output: Option<&str>) -> Vec<ProducedLog> {
+/// `traceback` is the Python traceback of a script that raised (see `store::plan_outcome`).
+pub fn driver_logs(
+    run: &Run,
+    phase: &RunPhase,
+    output: Option<&str>,
+    traceback: Option<&str>,
+) -> Vec<ProducedLog> {
     let stamp_fmt = format_description!("[year][month][day]T[hour][minute][second]Z");
     let stamp = phase.since.format(&stamp_fmt).unwrap_or_default();
     let start = phase.started.unwrap_or(phase.since);
@@ -94,6 +100,9 @@ pub fn driver_logs(run: &Run, phase: &RunPhase, output: Option<&str>) -> Vec<Pro
                 .lifecycle_details
                 .clone()
                 .unwrap_or_else(|| "Job failed".to_owned());
+            if let Some(tb) = traceback {
+                err.extend(tb.lines().map(str::to_owned));
+            }
             err.push(format!(
                 "{} ERROR ApplicationMaster: User application exited with status 1",
                 ts(phase.since)
