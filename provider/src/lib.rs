@@ -31,6 +31,11 @@
 //! 4. **Acceptance test file**: `acceptance-tests/tests/<type without oci_>.rs` with
 //!    `<type>_basic` (create, import verify, update, destroy, check destroy) and the
 //!    `requires_replace_on_<attr>` / `disappears` / `import_<form>` scenarios that apply.
+//! 5. **Drop-in and config generation**: `acceptance-tests/fixtures/oracle-state/<type without
+//!    oci_>/` with `main.tf` and the `terraform.tfstate` Oracle's provider writes for it (its
+//!    README lists the placeholders), then one line in `swap!` (`tests/swap_from_oracle.rs`)
+//!    and, for resources, one in `generate!` (`tests/generate_config.rs`). Where Oracle's state
+//!    spells a value differently from `read`, rewrite it in `Resource::normalize_stored`.
 
 pub mod convert;
 pub mod data_sources;
