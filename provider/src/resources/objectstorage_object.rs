@@ -303,7 +303,9 @@ impl Resource for ObjectResource {
     }
 
     /// The official provider's forms: `source` as `"<path> <file mtime>"` (we detect changes by
-    /// digest, so the time is dropped) and an empty `work_request_id` (ours is null).
+    /// digest, so the time is dropped), an empty `work_request_id` (ours is null), and, after
+    /// its refresh, `{}` for metadata the configuration leaves out. The empty `work_request_id`
+    /// is how its state is told apart: ours keeps a configured `metadata = {}` as it is.
     fn normalize_stored(&self, state: &mut ObjectState) {
         if let Value::Known(source) = &state.source
             && let Some(path) = strip_official_mtime(source)
@@ -316,6 +318,9 @@ impl Resource for ObjectResource {
             .is_some_and(String::is_empty)
         {
             state.work_request_id = Value::Null;
+            if state.metadata.as_known().is_some_and(BTreeMap::is_empty) {
+                state.metadata = Value::Null;
+            }
         }
     }
 
@@ -689,6 +694,33 @@ mod tests {
             &Value::Known("XUFAKrxLKna5cZ2REBfFkg==".into())
         ));
         assert!(!same_md5("x", &Value::Null));
+    }
+
+    #[test]
+    fn only_official_state_loses_its_empty_metadata() {
+        let official = ObjectState {
+            work_request_id: Value::Known(String::new()),
+            metadata: Value::Known(BTreeMap::new()),
+            source: Value::Known("a.csv 2026-12-01 18:20:01.5 +0000 UTC".into()),
+            ..Default::default()
+        };
+        let mut s = official.clone();
+        ObjectResource.normalize_stored(&mut s);
+        assert_eq!(
+            (s.work_request_id, s.metadata, s.source),
+            (Value::Null, Value::Null, Value::Known("a.csv".into()))
+        );
+        let ours = ObjectState {
+            work_request_id: Value::Null,
+            ..official
+        };
+        let mut s = ours.clone();
+        ObjectResource.normalize_stored(&mut s);
+        assert_eq!(
+            s.metadata,
+            Value::Known(BTreeMap::new()),
+            "a configured {{}} stays"
+        );
     }
 
     #[test]
