@@ -83,6 +83,44 @@ impl Fixture {
     }
 }
 
+/// Every type the provider serves, as fixture names (type without `oci_`), with whether it is a
+/// data source: read from `schemas/`, which the provider's registry generates (and a provider
+/// test keeps current).
+pub fn registered_types() -> Vec<(String, bool)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
+    let mut types: Vec<(String, bool)> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()))
+        .flatten()
+        .filter_map(|e| {
+            let file = e.file_name().to_string_lossy().into_owned();
+            let name = file.strip_suffix(".json")?;
+            let (name, data) = match name.strip_prefix("data.") {
+                Some(n) => (n, true),
+                None => (name, false),
+            };
+            Some((name.strip_prefix("oci_")?.to_string(), data))
+        })
+        .collect();
+    types.sort();
+    assert!(!types.is_empty(), "no schemas in {}", dir.display());
+    types
+}
+
+/// Panics naming the registered types (`want`) that have no entry in `listed`.
+#[track_caller]
+pub fn assert_every_type_listed(want: &[String], listed: &[&str], what: &str) {
+    let missing: Vec<&String> = want
+        .iter()
+        .filter(|t| !listed.contains(&t.as_str()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "types without {what}: {missing:?}. Add acceptance-tests/fixtures/oracle-state/<type>/ \
+         (main.tf + the terraform.tfstate Oracle's provider writes; see its README) and the \
+         type's line"
+    );
+}
+
 fn fill_env(text: &str, env: &Env) -> String {
     text.replace("{{namespace}}", env.namespace())
         .replace("{{tenancy}}", env.tenancy())
@@ -197,6 +235,16 @@ mod tests {
         assert_eq!(go_time_string(t), "2025-12-01 18:20:12.12345 +0000 UTC");
         let t = UNIX_EPOCH + Duration::from_secs(951_782_400);
         assert_eq!(go_time_string(t), "2000-02-29 00:00:00 +0000 UTC");
+    }
+
+    #[test]
+    #[should_panic(expected = "types without a swap! test: [\"identity_policy\"]")]
+    fn unlisted_types_are_named() {
+        assert_every_type_listed(
+            &["identity_policy".into(), "objectstorage_bucket".into()],
+            &["objectstorage_bucket"],
+            "a swap! test",
+        );
     }
 
     #[test]

@@ -4,18 +4,33 @@
 //! fixture directory and one `generate!` line (data sources have nothing to import).
 
 use acceptance_tests::Env;
-use acceptance_tests::oracle_state::Fixture;
+use acceptance_tests::oracle_state::{Fixture, assert_every_type_listed, registered_types};
 
+/// One test per fixture directory of a resource type, and the list of them.
 macro_rules! generate {
-    ($($name:ident),* $(,)?) => {$(
-        #[test]
-        fn $name() {
-            generated_config_plans_empty(stringify!($name));
-        }
-    )*};
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                generated_config_plans_empty(stringify!($name));
+            }
+        )*
+        const GENERATED: &[&str] = &[$(stringify!($name)),*];
+    };
 }
 
 generate!(objectstorage_bucket, objectstorage_object);
+
+/// Every resource type the provider serves has a config-generation test.
+#[test]
+fn every_registered_resource_type_is_generated() {
+    let resources: Vec<String> = registered_types()
+        .into_iter()
+        .filter(|(_, data)| !data)
+        .map(|(t, _)| t)
+        .collect();
+    assert_every_type_listed(&resources, GENERATED, "a generate! test");
+}
 
 fn generated_config_plans_empty(fixture: &str) {
     let fixture = Fixture::load(fixture);

@@ -7,7 +7,9 @@
 //! as MD5 hex and `source` as path + mtime, `timeouts`, SDKv2 private data), swaps the provider,
 //! and plans. A type joins with a fixture directory and one `swap!` line.
 
-use acceptance_tests::oracle_state::{Fixture, ORACLE_ADDRESS};
+use acceptance_tests::oracle_state::{
+    Fixture, ORACLE_ADDRESS, assert_every_type_listed, registered_types,
+};
 use acceptance_tests::{Env, PROVIDER_ADDRESS};
 
 /// One test per fixture directory, and the list of them.
@@ -43,6 +45,13 @@ fn every_fixture_has_a_swap_test() {
     let mut listed: Vec<String> = SWAPPED.iter().map(|s| (*s).to_string()).collect();
     listed.sort();
     assert_eq!(fixtures, listed, "fixture directories vs the swap! list");
+}
+
+/// Every resource and data source the provider serves has a swap test.
+#[test]
+fn every_registered_type_is_swapped() {
+    let types: Vec<String> = registered_types().into_iter().map(|(t, _)| t).collect();
+    assert_every_type_listed(&types, SWAPPED, "a swap! test");
 }
 
 /// The fixture's resources created for real, their state replaced by what Oracle's provider
