@@ -211,6 +211,11 @@ impl Emulator {
             .collect()
     }
 
+    /// Empties the request log (state is kept), so a test can look at one step's requests.
+    pub fn clear_requests(&self) {
+        self.control(reqwest::Method::DELETE, "requests", None);
+    }
+
     pub fn reset(&self) {
         self.control(reqwest::Method::POST, "reset", None);
     }

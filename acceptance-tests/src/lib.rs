@@ -8,6 +8,7 @@
 //! [`tfplugin::testing`]; what is added here is knowledge of OCI and of the emulator.
 
 pub mod emulator;
+pub mod oracle_state;
 
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -112,6 +113,26 @@ impl Env {
     /// Runs an OCI API call the way a colleague with the console would: out of band.
     pub fn oci<T>(&self, f: impl AsyncFnOnce(&oci_client::Client) -> T) -> T {
         self.runtime.block_on(f(&self.client))
+    }
+
+    /// Asserts that `terraform plan -detailed-exitcode` exits 0 (nothing to change) and that a
+    /// refresh-only plan finds no drift; `context` says what came before, for the message.
+    #[track_caller]
+    pub fn assert_plans_empty(&self, context: &str) {
+        let plan = self
+            .wd
+            .run(&["plan", "-detailed-exitcode", "-input=false", "-no-color"]);
+        assert_eq!(
+            plan.status.code(),
+            Some(0),
+            "{context}: the plan is not empty:\n{}",
+            plan.combined()
+        );
+        let drift = self.wd.refresh_plan().drift();
+        assert!(
+            drift.is_empty(),
+            "{context}: refresh found drift: {drift:?}"
+        );
     }
 
     /// Asserts that the emulator holds no user-created resources any more.

@@ -39,6 +39,11 @@
 //!    `docs/data-sources/`) from the schema and the example; `tests/docs_up_to_date.rs` fails
 //!    until the page is committed. A function (`src/functions/`, one line in
 //!    [`functions::all`]) needs `examples/functions/<name>/function.tf` the same way.
+//! 6. **Drop-in and config generation**: `acceptance-tests/fixtures/oracle-state/<type without
+//!    oci_>/` with `main.tf` and the `terraform.tfstate` Oracle's provider writes for it (its
+//!    README lists the placeholders), then one line in `swap!` (`tests/swap_from_oracle.rs`)
+//!    and, for resources, one in `generate!` (`tests/generate_config.rs`). Where Oracle's state
+//!    spells a value differently from `read`, rewrite it in `Resource::normalize_stored`.
 
 pub mod convert;
 pub mod data_sources;

@@ -344,9 +344,19 @@ pub trait Resource: Send + Sync + 'static {
         None
     }
 
+    /// Rewrites state stored at the current schema version into the forms `read` returns.
+    /// Terraform upgrades every stored instance on every run, so this is where state written by
+    /// another provider for the same type (moved here with `terraform state replace-provider`)
+    /// or by an earlier release is made to match: otherwise the first refresh reports the
+    /// differences in spelling as drift. Runs after the framework has dropped unknown
+    /// attributes and filled missing defaulted ones. The default changes nothing.
+    fn normalize_stored(&self, state: &mut Self::State) {
+        let _ = state;
+    }
+
     /// Converts state stored by an older schema version. Same-version state never reaches this
-    /// method (the framework re-encodes it, dropping removed attributes and nulling new ones).
-    /// The default refuses.
+    /// method (the framework re-encodes it, dropping removed attributes and nulling new ones,
+    /// then calls [`Resource::normalize_stored`]). The default refuses.
     async fn upgrade(&self, req: UpgradeRequest, diags: &mut Diagnostics) -> Option<Self::State> {
         diags.error(
             "Unable to Upgrade Resource State",
@@ -476,6 +486,7 @@ pub(crate) trait DynResource: Send + Sync {
         raw: serde_json::Value,
         diags: &mut Diagnostics,
     ) -> Option<Val>;
+    fn normalize_stored(&self, stored: Val, diags: &mut Diagnostics) -> Option<Val>;
 }
 
 /// A registered resource type (wraps any [`Resource`]).
@@ -767,6 +778,11 @@ impl<R: Resource> DynResource for R {
     ) -> Option<Val> {
         let out = Resource::upgrade(self, UpgradeRequest { version, raw }, diags).await?;
         encode(&out, "upgraded state", diags)
+    }
+    fn normalize_stored(&self, stored: Val, diags: &mut Diagnostics) -> Option<Val> {
+        let mut state: R::State = decode(&stored, "stored state", diags)?;
+        Resource::normalize_stored(self, &mut state);
+        encode(&state, "stored state", diags)
     }
 }
 

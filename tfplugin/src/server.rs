@@ -453,13 +453,15 @@ impl Framework {
         }
         let current = r.schema.version;
         let mut v = if version == current {
-            match cty::decode_json(raw_json, &r.ty, JsonMode::DropUnknownAttributes) {
+            let mut v = match cty::decode_json(raw_json, &r.ty, JsonMode::DropUnknownAttributes) {
                 Ok(v) => v,
                 Err(e) => {
                     diags.error("Unable to Read Stored State", format!("{type_name}: {e}"));
                     return None;
                 }
-            }
+            };
+            fill_missing_defaults(&r.schema.block, &mut v);
+            r.resource.0.normalize_stored(v, diags)?
         } else if version > current {
             diags.error(
                 "Resource State From a Newer Provider",
@@ -865,6 +867,22 @@ fn as_list(v: &Val) -> &[Val] {
 }
 
 /// LIST and SET blocks are `[]`, never null (AssertPlanValid rejects null); recurse into blocks.
+/// Gives null top-level attributes that have a default their default. State this provider wrote
+/// never holds null there (the default is planned), so a null means the state came from a schema
+/// without the attribute: another provider's (after `terraform state replace-provider`) or an
+/// earlier release of this one. Leaving it null would plan `null -> default` as a change.
+fn fill_missing_defaults(block: &Block, v: &mut Val) {
+    let Val::Map(m) = v else { return };
+    for a in &block.attributes {
+        if let Some(default) = &a.default {
+            let slot = m.entry(a.name.clone()).or_insert(Val::Null);
+            if matches!(slot, Val::Null) {
+                *slot = default.clone();
+            }
+        }
+    }
+}
+
 fn normalize_blocks(block: &Block, v: &mut Val) {
     let Val::Map(m) = v else { return };
     for b in &block.blocks {

@@ -112,7 +112,8 @@ pub struct Mirror {
 }
 
 impl Mirror {
-    /// Copies each binary to `HOST/NAMESPACE/TYPE/VERSION/OS_ARCH/terraform-provider-TYPE_vVERSION`
+    /// Links (or copies) each binary to
+    /// `HOST/NAMESPACE/TYPE/VERSION/OS_ARCH/terraform-provider-TYPE_vVERSION`
     /// and writes the CLI config.
     ///
     /// # Panics
@@ -134,12 +135,17 @@ impl Mirror {
                 .join(os_arch());
             std::fs::create_dir_all(&target).expect("creating the mirror layout");
             let exe = target.join(format!("terraform-provider-{ty}_v{}", p.version));
-            std::fs::copy(&p.path, &exe).unwrap_or_else(|e| {
-                panic!(
-                    "copying provider binary {} into the mirror: {e}",
-                    p.path.display()
-                )
-            });
+            // A hard link where possible: the mirror lives as long as the test process (it is
+            // shared through a static), so copies of a 40 MB binary per test binary run filled
+            // /tmp. The linker writes a new file on rebuild, so the link keeps this build.
+            std::fs::hard_link(&p.path, &exe)
+                .or_else(|_| std::fs::copy(&p.path, &exe).map(drop))
+                .unwrap_or_else(|e| {
+                    panic!(
+                        "copying provider binary {} into the mirror: {e}",
+                        p.path.display()
+                    )
+                });
             includes.push(format!("\"{host}/{ns}/{ty}\""));
         }
         let includes = includes.join(", ");

@@ -23,7 +23,8 @@ mod upload;
 
 pub use keys::{BucketKey, ObjectKey};
 pub use upload::{
-    FileDigest, FileUpload, MULTIPART_PART_SIZE, MULTIPART_THRESHOLD, md5_base64, normalize_md5,
+    FileDigest, FileUpload, MULTIPART_PART_SIZE, MULTIPART_THRESHOLD, md5_base64, md5_hex,
+    normalize_md5,
 };
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

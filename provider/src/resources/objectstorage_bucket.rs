@@ -272,6 +272,28 @@ impl Resource for BucketResource {
             .build()
     }
 
+    /// The official provider's forms: it stores `approximate_count`/`approximate_size`, which
+    /// this one does not track (see the attribute docs), may keep an unset `time_rule_locked`
+    /// as "", and after its refresh keeps `{}` for metadata the configuration leaves out. The
+    /// counts are how its state is told apart: ours keeps a configured `metadata = {}`.
+    fn normalize_stored(&self, state: &mut BucketState) {
+        let official = !state.approximate_count.is_null() || !state.approximate_size.is_null();
+        if official && state.metadata.as_known().is_some_and(BTreeMap::is_empty) {
+            state.metadata = Value::Null;
+        }
+        state.approximate_count = Value::Null;
+        state.approximate_size = Value::Null;
+        for rule in &mut state.retention_rules {
+            if rule
+                .time_rule_locked
+                .as_known()
+                .is_some_and(String::is_empty)
+            {
+                rule.time_rule_locked = Value::Null;
+            }
+        }
+    }
+
     async fn modify_plan(&self, req: &mut ModifyPlan<BucketState, Oci>, diags: &mut Diagnostics) {
         let (config, prior) = match &req.change {
             PlanChange::Create { config, .. } => (config, None),

@@ -12,13 +12,17 @@
 //! An object overwritten out of band therefore shows as drift, and the next apply puts it back.
 //! Content and header changes re-upload in place (PutObject replaces atomically) instead of
 //! deleting and re-creating; a name change alone is a RenameObject.
+//!
+//! State from the official provider (after `terraform state replace-provider`) holds `content`
+//! as the MD5 hex of the content and `source` as `"<path> <mtime>"`; both are recognised
+//! (`modify_plan`, `normalize_stored`), so the swap plans no change and no upload.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use oci_client::services::objectstorage::{
     FileDigest, FileUpload, GetObjectOptions, ObjectBody, ObjectHead, ObjectKey, PutObjectOptions,
-    RenameObjectDetails, normalize_md5,
+    RenameObjectDetails, md5_hex, normalize_md5,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -204,6 +208,13 @@ impl Resource for ObjectResource {
             planned.id = Value::Known(ObjectKey::new(ns, b, o).to_string());
         }
         // What Object Storage will report for the bytes we will upload.
+        // Neither content nor source, but the content_md5 of the stored bytes: an imported
+        // object whose configuration was generated (`-generate-config-out`). The bytes already
+        // stored are what the configuration means; there is nothing to upload them from.
+        let keeps_stored_bytes = config.content.is_null()
+            && config.source.is_null()
+            && matches!((prior, config.content_md5.as_known()),
+                (Some(prior), Some(given)) if same_md5(given, &prior.content_md5));
         let expected = match (&config.content, &config.source) {
             (Value::Known(content), _) => Some(Ok(FileDigest::of_bytes(content.as_bytes()))),
             (Value::Null, Value::Known(path)) => Some(
@@ -217,6 +228,7 @@ impl Resource for ObjectResource {
                         )
                     }),
             ),
+            (Value::Null, Value::Null) if keeps_stored_bytes => None,
             (Value::Null, Value::Null) => Some(Ok(FileDigest::of_bytes(b""))),
             _ => None,
         };
@@ -241,6 +253,13 @@ impl Resource for ObjectResource {
                 "Cannot Read Source File",
                 message,
             ),
+            None if keeps_stored_bytes => {
+                if let Some(prior) = prior {
+                    // The same digest, in the spelling already stored (hex or base64).
+                    planned.content_md5 = prior.content_md5.clone();
+                    planned.content_length = prior.content_length.clone();
+                }
+            }
             None => {
                 if config.content_md5.is_null() {
                     planned.content_md5 = Value::Unknown;
@@ -252,8 +271,26 @@ impl Resource for ObjectResource {
             return;
         };
         if needs_upload(prior, planned) {
+            if keeps_stored_bytes {
+                diags.attribute_error(
+                    AttributePath::new("content"),
+                    "Object Content Needed",
+                    "Changing the object's headers, metadata or storage uploads it again, which \
+                     needs its bytes: set content or source (generated configuration has \
+                     neither).",
+                );
+            }
             planned.version_id = Value::Unknown;
         } else {
+            // State moved from the official provider holds the MD5 hex of the content, not the
+            // content; the bytes are unchanged (needs_upload compared their digests), so keep
+            // that form rather than plan a rewrite of every object. Only while nothing is
+            // uploaded: an upload needs the real content in the plan.
+            if let (Value::Known(stored), Value::Known(content)) = (&prior.content, &config.content)
+                && is_official_content_form(stored, content)
+            {
+                planned.content = prior.content.clone();
+            }
             planned.version_id = prior.version_id.clone();
             planned.state = prior.state.clone();
             if config.content_type.is_null() {
@@ -261,6 +298,28 @@ impl Resource for ObjectResource {
             }
             if config.storage_tier.is_null() {
                 planned.storage_tier = prior.storage_tier.clone();
+            }
+        }
+    }
+
+    /// The official provider's forms: `source` as `"<path> <file mtime>"` (we detect changes by
+    /// digest, so the time is dropped), an empty `work_request_id` (ours is null), and, after
+    /// its refresh, `{}` for metadata the configuration leaves out. The empty `work_request_id`
+    /// is how its state is told apart: ours keeps a configured `metadata = {}` as it is.
+    fn normalize_stored(&self, state: &mut ObjectState) {
+        if let Value::Known(source) = &state.source
+            && let Some(path) = strip_official_mtime(source)
+        {
+            state.source = Value::Known(path.to_string());
+        }
+        if state
+            .work_request_id
+            .as_known()
+            .is_some_and(String::is_empty)
+        {
+            state.work_request_id = Value::Null;
+            if state.metadata.as_known().is_some_and(BTreeMap::is_empty) {
+                state.metadata = Value::Null;
             }
         }
     }
@@ -478,6 +537,51 @@ fn needs_upload(prior: &ObjectState, planned: &ObjectState) -> bool {
         || (!planned.storage_tier.is_unknown() && planned.storage_tier != prior.storage_tier)
 }
 
+/// Whether a stored MD5 (hex or base64) names the same digest as `theirs`.
+fn same_md5(mine: &str, theirs: &Value<String>) -> bool {
+    match (
+        normalize_md5(mine),
+        theirs.as_known().and_then(|t| normalize_md5(t)),
+    ) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// Whether `stored` is how the official provider keeps `content` in state: the lower-case MD5
+/// hex of the content (and "" for empty content, which equals it anyway).
+fn is_official_content_form(stored: &str, content: &str) -> bool {
+    stored != content && !content.is_empty() && stored == md5_hex(content.as_bytes())
+}
+
+/// `"<path> <mtime>"`, the official provider's `source`, to `<path>`: the mtime is Go's
+/// `time.Time.String()` (`2006-01-02 15:04:05.999999999 -0700 MST`). `None` when the value does
+/// not end in such a time.
+fn strip_official_mtime(source: &str) -> Option<&str> {
+    // Split off the last four space-separated fields: date, clock, offset, zone.
+    let mut cut = source.len();
+    let mut fields = Vec::with_capacity(4);
+    for _ in 0..4 {
+        let at = source[..cut].rfind(' ')?;
+        fields.push(&source[at + 1..cut]);
+        cut = at;
+    }
+    let [zone, offset, clock, date] = [fields[0], fields[1], fields[2], fields[3]];
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let date_ok = date.len() == 10 && date.split('-').count() == 3 && date.split('-').all(digits);
+    let (hms, frac) = clock.split_once('.').unwrap_or((clock, "0"));
+    let clock_ok =
+        hms.len() == 8 && hms.split(':').count() == 3 && hms.split(':').all(digits) && digits(frac);
+    let offset_ok = offset.len() == 5
+        && (offset.starts_with('+') || offset.starts_with('-'))
+        && digits(&offset[1..]);
+    let zone_ok = !zone.is_empty()
+        && zone
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'-');
+    (date_ok && clock_ok && offset_ok && zone_ok && cut > 0).then(|| &source[..cut])
+}
+
 fn object_state(key: &ObjectKey, head: &ObjectHead, current: &ObjectState) -> ObjectState {
     let server_md5 = head
         .opc_multipart_md5
@@ -556,6 +660,66 @@ mod tests {
         assert_eq!(
             object_state(&ObjectKey::new("ns", "b", "x"), &other, &current).content_md5,
             Value::Known("AAAAAAAAAAAAAAAAAAAAAA==".into())
+        );
+    }
+
+    #[test]
+    fn official_state_forms_are_recognised() {
+        assert!(is_official_content_form(
+            "5d41402abc4b2a76b9719d911017c592",
+            "hello"
+        ));
+        assert!(!is_official_content_form("hello", "hello"));
+        assert!(!is_official_content_form(
+            "5d41402abc4b2a76b9719d911017c592",
+            "hello!"
+        ));
+        assert_eq!(
+            strip_official_mtime("data/sales 2026.csv 2026-12-01 18:20:01.123456789 +0000 UTC"),
+            Some("data/sales 2026.csv")
+        );
+        assert_eq!(
+            strip_official_mtime("./a.py 2026-12-01 18:20:01 -0800 PST"),
+            Some("./a.py")
+        );
+        assert_eq!(strip_official_mtime("./a.py"), None);
+        assert_eq!(strip_official_mtime("my file with four words"), None);
+        assert_eq!(
+            strip_official_mtime("2026-12-01 18:20:01 +0000 UTC"),
+            None,
+            "a time alone is not a path plus time"
+        );
+        assert!(same_md5(
+            "5d41402abc4b2a76b9719d911017c592",
+            &Value::Known("XUFAKrxLKna5cZ2REBfFkg==".into())
+        ));
+        assert!(!same_md5("x", &Value::Null));
+    }
+
+    #[test]
+    fn only_official_state_loses_its_empty_metadata() {
+        let official = ObjectState {
+            work_request_id: Value::Known(String::new()),
+            metadata: Value::Known(BTreeMap::new()),
+            source: Value::Known("a.csv 2026-12-01 18:20:01.5 +0000 UTC".into()),
+            ..Default::default()
+        };
+        let mut s = official.clone();
+        ObjectResource.normalize_stored(&mut s);
+        assert_eq!(
+            (s.work_request_id, s.metadata, s.source),
+            (Value::Null, Value::Null, Value::Known("a.csv".into()))
+        );
+        let ours = ObjectState {
+            work_request_id: Value::Null,
+            ..official
+        };
+        let mut s = ours.clone();
+        ObjectResource.normalize_stored(&mut s);
+        assert_eq!(
+            s.metadata,
+            Value::Known(BTreeMap::new()),
+            "a configured {{}} stays"
         );
     }
 

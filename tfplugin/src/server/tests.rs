@@ -126,6 +126,12 @@ impl Resource for Thing {
         Some(s)
     }
     async fn delete(&self, _req: DeleteRequest<ThingState, ()>, _d: &mut Diagnostics) {}
+    /// Another provider's spelling of "no note".
+    fn normalize_stored(&self, state: &mut ThingState) {
+        if state.note.as_str() == Some("") {
+            state.note = Value::Null;
+        }
+    }
     async fn upgrade(&self, req: UpgradeRequest, _d: &mut Diagnostics) -> Option<ThingState> {
         self.0.upgrades.lock().unwrap().push(req.version);
         let name = req.raw["title"].as_str().map(String::from);
@@ -605,6 +611,33 @@ async fn upgrade_same_version_drops_removed_and_nulls_new_attributes() {
         h.val(r.upgraded_state.as_ref()),
         obj(&[("id", s("t-1")), ("name", s("a")), ("size", n(7))])
     );
+}
+
+#[tokio::test]
+async fn upgrade_same_version_fills_missing_defaults_then_normalizes() {
+    let fw = Framework::new(Box::new(TestProvider(Arc::new(Behaviour::default()))));
+    // As another provider would have written it: no `size` at all, and "" for no note.
+    let raw = br#"{"id": "t-1", "name": "a", "note": "", "stamp": "s"}"#;
+    let mut d = Diagnostics::new();
+    let v = fw
+        .upgrade("test_thing", 2, raw, false, &mut d)
+        .await
+        .unwrap();
+    assert!(!d.has_errors(), "{d:?}");
+    assert_eq!(v.attr("size"), &n(42), "the default, not null");
+    assert_eq!(v.attr("note"), &Val::Null, "normalize_stored ran");
+    // A value that is set stays as it is.
+    let v = fw
+        .upgrade(
+            "test_thing",
+            2,
+            br#"{"id": "t-1", "name": "a", "size": 7}"#,
+            false,
+            &mut d,
+        )
+        .await
+        .unwrap();
+    assert_eq!(v.attr("size"), &n(7));
 }
 
 #[tokio::test]

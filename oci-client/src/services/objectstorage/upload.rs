@@ -136,6 +136,18 @@ pub fn md5_base64(bytes: &[u8]) -> String {
     B64.encode(Md5::digest(bytes))
 }
 
+/// Lower-case hex MD5 of `bytes` (the form the official Terraform provider keeps an object's
+/// inline `content` in).
+pub fn md5_hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    Md5::digest(bytes)
+        .iter()
+        .fold(String::with_capacity(32), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
 /// A user-given MD5 in base64 or hex (or a multipart `<base64>-<parts>`), in Object Storage's
 /// base64 form; `None` if it is none of these.
 pub fn normalize_md5(s: &str) -> Option<String> {
@@ -209,6 +221,7 @@ mod tests {
     fn md5_forms() {
         // md5("hello") = 5d41402abc4b2a76b9719d911017c592
         assert_eq!(md5_base64(b"hello"), "XUFAKrxLKna5cZ2REBfFkg==");
+        assert_eq!(md5_hex(b"hello"), "5d41402abc4b2a76b9719d911017c592");
         assert_eq!(
             normalize_md5("5d41402abc4b2a76b9719d911017c592").as_deref(),
             Some("XUFAKrxLKna5cZ2REBfFkg==")
