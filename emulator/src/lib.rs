@@ -37,6 +37,7 @@
 pub mod bootstrap;
 pub mod clock;
 pub mod compartments;
+pub mod consistency;
 pub mod control;
 pub mod db;
 pub mod error;

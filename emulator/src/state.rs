@@ -60,6 +60,8 @@ pub struct RequestRecord {
     pub service: &'static str,
     pub operation: Option<&'static str>,
     pub status: u16,
+    /// The region the request was addressed to (its `Host`; the home region if it names none).
+    pub region: String,
 }
 
 /// Shared emulator state.
@@ -76,6 +78,7 @@ struct Inner {
     keys: RwLock<HashMap<String, Arc<RsaPublicKey>>>,
     faults: Faults,
     requests: Mutex<Vec<RequestRecord>>,
+    consistency: crate::consistency::Consistency,
 }
 
 impl AppState {
@@ -100,6 +103,7 @@ impl AppState {
             keys: RwLock::new(keys),
             faults: Faults::default(),
             requests: Mutex::new(Vec::new()),
+            consistency: Default::default(),
         }));
         Ok(state)
     }
@@ -125,6 +129,11 @@ impl AppState {
         let out = f(&tx)?;
         tx.commit()?;
         Ok(out)
+    }
+
+    /// The IAM consistency switches (`consistency.rs`).
+    pub fn consistency(&self) -> &crate::consistency::Consistency {
+        &self.0.consistency
     }
 
     /// Current time from the injectable clock.

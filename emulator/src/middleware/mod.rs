@@ -9,6 +9,7 @@ pub mod auth;
 use crate::control::CONTROL_PREFIX;
 use crate::error::ApiError;
 use crate::services;
+use crate::services::identity::home::{RequestRegion, region_of_host};
 use crate::state::{AppState, RequestRecord};
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -53,12 +54,14 @@ pub async fn request_id(mut req: Request, next: Next) -> Response {
 }
 
 /// Auth, faults and the request log for OCI paths.
-pub async fn oci(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn oci(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
     if path.starts_with(CONTROL_PREFIX) {
         return next.run(req).await;
     }
     let method = req.method().clone();
+    let region = request_region(&state, &req);
+    req.extensions_mut().insert(RequestRegion(region.clone()));
     let (service, operation) = match services::classify(&method, &path) {
         Some((def, op)) => (def.name, op),
         None => ("unknown", None),
@@ -70,6 +73,7 @@ pub async fn oci(State(state): State<AppState>, req: Request, next: Next) -> Res
         service,
         operation,
         status: resp.status().as_u16(),
+        region,
     });
     if method == Method::HEAD {
         // HEAD answers never carry a body, errors included (oci-api.md §6.1).
@@ -83,6 +87,17 @@ pub async fn oci(State(state): State<AppState>, req: Request, next: Next) -> Res
         return Response::from_parts(parts, Body::empty());
     }
     resp
+}
+
+/// The region a request is addressed to: named by its `Host` (OCI's per-region host names), or
+/// the home region when the host names none (`127.0.0.1:PORT`).
+fn request_region(state: &AppState, req: &Request) -> String {
+    req.headers()
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri().host())
+        .and_then(region_of_host)
+        .unwrap_or_else(|| state.identity().region.clone())
 }
 
 async fn handle(

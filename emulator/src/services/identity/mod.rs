@@ -4,8 +4,10 @@
 //! API); this module only serves them over IAM's paths.
 
 mod handlers;
+pub mod home;
+pub mod rewrite;
 pub mod store;
-pub mod syntax;
+pub mod validate;
 pub mod wire;
 
 use crate::error::ApiError;
@@ -59,6 +61,7 @@ pub fn routes() -> Router<AppState> {
             get(h::list_region_subscriptions),
         )
         .route("/20160918/regions", get(h::list_regions))
+        .route("/20160918/groups", get(h::list_groups))
 }
 
 /// Operation names as in the OCI API reference.
@@ -81,6 +84,7 @@ fn operation(method: &Method, seg: &[&str]) -> Option<&'static str> {
         ("tenancies", _, "GET") if one => "GetTenancy",
         ("tenancies", 3, "GET") if seg[2] == "regionSubscriptions" => "ListRegionSubscriptions",
         ("regions", 1, "GET") => "ListRegions",
+        ("groups", 1, "GET") => "ListGroups",
         _ => return None,
     })
 }
