@@ -4,7 +4,6 @@
 
 use crate::clock::rfc3339_millis;
 use crate::compartments;
-use crate::state::Options;
 use md5::{Digest, Md5};
 use rand::Rng;
 use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
@@ -12,6 +11,7 @@ use rsa::{RsaPrivateKey, RsaPublicKey};
 use rusqlite::{Connection, OptionalExtension};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
+use time::OffsetDateTime;
 
 /// The account created at first start.
 #[derive(Debug, Clone, Serialize)]
@@ -74,11 +74,14 @@ fn random_namespace() -> String {
     s
 }
 
-/// Return the account of this data dir, creating it (and its files) on first start.
+/// Return the account of this data dir, creating it (and its files) on first start, in
+/// `region`, with `key` if given (else a new RSA-2048 key), created at `now`.
 pub fn ensure(
     conn: &mut Connection,
     data_dir: &Path,
-    options: &Options,
+    region: &str,
+    key: Option<&RsaPrivateKey>,
+    now: OffsetDateTime,
 ) -> anyhow::Result<Bootstrap> {
     let key_file = data_dir.join("oci_api_key.pem");
     let config_file = data_dir.join("config");
@@ -105,17 +108,17 @@ pub fn ensure(
         return Ok(b);
     }
 
-    let private = match &options.bootstrap_key {
+    let private = match key {
         Some(k) => k.clone(),
         None => RsaPrivateKey::new(&mut rand::thread_rng(), 2048)?,
     };
     let public = RsaPublicKey::from(&private);
     let fp = fingerprint(&public);
     let b = Bootstrap {
-        tenancy_id: crate::ocid::new_ocid("tenancy", &options.region),
-        user_id: crate::ocid::new_ocid("user", &options.region),
+        tenancy_id: crate::ocid::new_ocid("tenancy", region),
+        user_id: crate::ocid::new_ocid("user", region),
         namespace: random_namespace(),
-        region: options.region.clone(),
+        region: region.to_owned(),
         fingerprint: fp.clone(),
         key_file,
         config_file,
@@ -126,7 +129,7 @@ pub fn ensure(
     std::fs::write(data_dir.join("oci_api_key_public.pem"), &public_pem)?;
     write_private(&b.config_file, b.config_text().as_bytes())?;
 
-    let now = rfc3339_millis(options.clock.now());
+    let now = rfc3339_millis(now);
     let tx = conn.transaction()?;
     for (k, v) in [
         ("tenancy_id", &b.tenancy_id),

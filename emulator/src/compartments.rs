@@ -2,10 +2,12 @@
 //! The root compartment is the tenancy itself. IAM's GetCompartment/ListCompartments/
 //! CreateCompartment handlers (services/identity) and `POST /_emulator/compartments` both use
 //! these functions, so there is one store and one JSON shape.
+//!
+//! Functions here take a connection, not the state, so that `bootstrap` (which `state` runs)
+//! can create the root compartment; `AppState::require_compartment`,
+//! `AppState::create_compartment` and `AppState::all_compartments` (`state.rs`) wrap them.
 
-use crate::clock::rfc3339_millis;
 use crate::error::ApiError;
-use crate::state::AppState;
 use rusqlite::{Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -111,88 +113,85 @@ pub struct NewCompartment {
     pub defined_tags: BTreeMap<String, BTreeMap<String, Value>>,
 }
 
-impl AppState {
-    /// `Ok(())` if the compartment exists and is ACTIVE; else 404 `NotAuthorizedOrNotFound`.
-    pub fn require_compartment(&self, id: &str) -> Result<(), ApiError> {
-        match self.db(|c| get(c, id))? {
-            Some(c) if c.lifecycle_state == "ACTIVE" => Ok(()),
-            _ => Err(ApiError::not_found("compartment", id)),
-        }
+/// `Ok(())` if the compartment exists and is ACTIVE; else 404 `NotAuthorizedOrNotFound`.
+pub fn require_active(conn: &Connection, id: &str) -> Result<(), ApiError> {
+    match get(conn, id)? {
+        Some(c) if c.lifecycle_state == "ACTIVE" => Ok(()),
+        _ => Err(ApiError::not_found("compartment", id)),
     }
+}
 
-    /// Create a compartment under an existing parent. Names are unique among siblings (409).
-    pub fn create_compartment(&self, new: NewCompartment) -> Result<Compartment, ApiError> {
-        if new.name.is_empty() || new.name.len() > 100 {
-            return Err(ApiError::invalid_parameter(
-                "name must be 1 to 100 characters",
-            ));
-        }
-        if !new
-            .name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
-        {
-            return Err(ApiError::invalid_parameter(format!(
-                "name '{}' may contain only letters, digits, '.', '_' and '-'",
-                new.name
-            )));
-        }
-        let c = Compartment {
-            id: self.new_ocid("compartment"),
-            compartment_id: new.parent_id.clone(),
-            name: new.name,
-            description: new.description,
-            time_created: rfc3339_millis(self.now()),
-            lifecycle_state: "ACTIVE".to_owned(),
-            inactive_status: None,
-            is_accessible: true,
-            freeform_tags: new.freeform_tags,
-            defined_tags: new.defined_tags,
-        };
-        self.tx(|tx| {
-            match get(tx, &new.parent_id)? {
-                Some(p) if p.lifecycle_state == "ACTIVE" => {}
-                _ => return Err(ApiError::not_found("compartment", &new.parent_id)),
-            }
-            let clash: bool = tx.query_row(
-                "SELECT EXISTS(SELECT 1 FROM core_compartments WHERE parent_id = ?1 AND name = ?2)",
-                (&c.compartment_id, &c.name),
-                |r| r.get(0),
-            )?;
-            if clash {
-                return Err(ApiError::conflict(
-                    "CompartmentAlreadyExists",
-                    format!(
-                        "A compartment named '{}' already exists in the parent compartment",
-                        c.name
-                    ),
-                ));
-            }
-            tx.execute(
-                "INSERT INTO core_compartments (id, parent_id, name, doc) VALUES (?1, ?2, ?3, ?4)",
-                (
-                    &c.id,
-                    &c.compartment_id,
-                    &c.name,
-                    serde_json::to_string(&c)?,
-                ),
-            )?;
-            Ok(())
-        })?;
-        Ok(c)
+/// Check the name of a new compartment (before an id is minted for it).
+pub fn validate_new(new: &NewCompartment) -> Result<(), ApiError> {
+    if new.name.is_empty() || new.name.len() > 100 {
+        return Err(ApiError::invalid_parameter(
+            "name must be 1 to 100 characters",
+        ));
     }
+    if !new
+        .name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    {
+        return Err(ApiError::invalid_parameter(format!(
+            "name '{}' may contain only letters, digits, '.', '_' and '-'",
+            new.name
+        )));
+    }
+    Ok(())
+}
 
-    /// Every compartment, root first (for the dump).
-    pub fn all_compartments(&self) -> Result<Vec<Compartment>, ApiError> {
-        self.db(|conn| {
-            let mut stmt = conn.prepare(
-                "SELECT doc FROM core_compartments ORDER BY parent_id IS NOT NULL, name",
-            )?;
-            let v = stmt
-                .query_map([], |r| r.get::<_, String>(0))?
-                .map(|d| Ok(serde_json::from_str(&d?)?))
-                .collect::<Result<Vec<_>, ApiError>>()?;
-            Ok(v)
-        })
+/// The ACTIVE compartment `new` describes, with its id and creation time.
+pub fn from_new(new: NewCompartment, id: String, time_created: String) -> Compartment {
+    Compartment {
+        id,
+        compartment_id: new.parent_id,
+        name: new.name,
+        description: new.description,
+        time_created,
+        lifecycle_state: "ACTIVE".to_owned(),
+        inactive_status: None,
+        is_accessible: true,
+        freeform_tags: new.freeform_tags,
+        defined_tags: new.defined_tags,
     }
+}
+
+/// Store `c` (built from a validated [`NewCompartment`]) under its existing, ACTIVE parent.
+/// Names are unique among siblings (409). Run it in a transaction.
+pub fn insert(tx: &Connection, c: &Compartment) -> Result<(), ApiError> {
+    match get(tx, &c.compartment_id)? {
+        Some(p) if p.lifecycle_state == "ACTIVE" => {}
+        _ => return Err(ApiError::not_found("compartment", &c.compartment_id)),
+    }
+    let clash: bool = tx.query_row(
+        "SELECT EXISTS(SELECT 1 FROM core_compartments WHERE parent_id = ?1 AND name = ?2)",
+        (&c.compartment_id, &c.name),
+        |r| r.get(0),
+    )?;
+    if clash {
+        return Err(ApiError::conflict(
+            "CompartmentAlreadyExists",
+            format!(
+                "A compartment named '{}' already exists in the parent compartment",
+                c.name
+            ),
+        ));
+    }
+    tx.execute(
+        "INSERT INTO core_compartments (id, parent_id, name, doc) VALUES (?1, ?2, ?3, ?4)",
+        (&c.id, &c.compartment_id, &c.name, serde_json::to_string(c)?),
+    )?;
+    Ok(())
+}
+
+/// Every compartment, root first (for the dump).
+pub fn all(conn: &Connection) -> Result<Vec<Compartment>, ApiError> {
+    let mut stmt =
+        conn.prepare("SELECT doc FROM core_compartments ORDER BY parent_id IS NOT NULL, name")?;
+    let v = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .map(|d| Ok(serde_json::from_str(&d?)?))
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    Ok(v)
 }

@@ -10,9 +10,11 @@
 //!                                       faults, request log)        ▼
 //!                                                           services/<svc>/store.rs ─▶ SQLite
 //! ```
-//! * **Services** live in `services/<svc>/{mod,handlers,store,wire}.rs` and plug in through a
-//!   `pub const SERVICE: ServiceDef` (`services/mod.rs`): name, path prefix, schema, routes,
-//!   operation classifier (for logs, faults and the PutObject body-signing exemption) and dump.
+//! * **Services** live in `services/<svc>/` and plug in through a `pub const SERVICE:
+//!   ServiceDef` (`service.rs`): name, path prefixes, schema, dump, and the **operation
+//!   table**: one row per OCI operation (method, path, name, signed or unsigned body, handler).
+//!   `app()` builds both the routes and the middleware's classifier (logs, fault rules, the
+//!   PutObject/UploadPart body-signing exemption) from those rows, so they cannot disagree.
 //! * **State**: every handler takes `State<AppState>` (`state.rs`). `state.db(|conn| ..)` and
 //!   `state.tx(|tx| ..)` give synchronous access to the single SQLite connection (WAL,
 //!   `synchronous=FULL`); a `tx` is committed before it returns, so "commit, then respond" is
@@ -20,6 +22,7 @@
 //! * **Schema**: each service's `store.rs` has `pub const SCHEMA: &str` with
 //!   `CREATE TABLE IF NOT EXISTS` statements, run at every start (`db.rs` has the rules:
 //!   table prefixes `os_`/`iam_`/`df_`; `core_*` is shared and survives reset).
+//!   `AppState::open` (below) hands every service's schema to `state`.
 //! * **Time**: `state.now()` (injectable `clock::Clock`; tests use `clock::ManualClock`).
 //!   Format with `clock::rfc3339_millis`.
 //! * **Lifecycles** are computed, not scheduled: store timestamps + the delay in effect
@@ -28,11 +31,26 @@
 //! * **Errors**: return `ApiError` (`error.rs`, the only place error bodies are built); bodies in
 //!   with `extract::OciJson<T>` / `extract::OciQuery<T>` (400 naming the field); lists page with
 //!   `paging::paginate`; creates with `opc-retry-token` go through `state.idempotent(..)`
-//!   (`idempotency.rs`).
-//! * **Caller identity**: `Extension<middleware::auth::Principal>` (tenancy + user of the key).
+//!   (`idempotency.rs`); `etag`/`if-match` helpers are in `headers.rs`.
+//! * **Request facts** (`request.rs`): `Extension<request::Principal>` (tenancy + user of the
+//!   key), `Extension<request::RequestId>`, `Extension<request::Operation>`.
 //! * **Compartments** are shared (`compartments.rs`): `state.require_compartment(id)`,
 //!   `state.create_compartment(..)`, `compartments::get/list`.
+//! * **Between services**: never another service's `store`; Object Storage offers
+//!   `services::objectstorage::api` (bucket exists, object size, read and put an object).
 //! * **Control API**: `control.rs`, under `/_emulator/`, unsigned and never logged.
+//!
+//! ## Module dependencies
+//! The modules form a DAG (`tests/module_dag.rs` checks it, from the `use` paths):
+//! * leaves, importing only each other: `clock`, `error`, `ocid`, `request`, `headers`,
+//!   `paging`, `extract`, `faults`, `lifecycle`, `db`;
+//! * `compartments` → leaves; `bootstrap` → `compartments`, leaves;
+//! * `state` → `bootstrap`, `compartments`, leaves; `idempotency` → `state`, leaves;
+//! * `service` (the `ServiceDef` contract and classifier) → `state`, leaves;
+//! * `services::<svc>` → everything above, and another service only through its `api`;
+//! * `middleware` → `service`, `state`, `control`, leaves; `control` → `services`, `state`,
+//!   `compartments`, leaves;
+//! * the crate root (`app`, `serve`, `AppState::open`) composes them all.
 
 pub mod bootstrap;
 pub mod clock;
@@ -43,11 +61,14 @@ pub mod db;
 pub mod error;
 pub mod extract;
 pub mod faults;
+pub mod headers;
 pub mod idempotency;
 pub mod lifecycle;
 pub mod middleware;
 pub mod ocid;
 pub mod paging;
+pub mod request;
+pub mod service;
 pub mod services;
 pub mod state;
 
@@ -55,21 +76,39 @@ pub use state::{AppState, Options};
 
 use crate::error::ApiError;
 use crate::middleware::DropConnection;
+use crate::service::Classifier;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use std::future::Future;
+use std::path::Path;
+use std::sync::Arc;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
+impl AppState {
+    /// Open the emulator state in `data_dir` with every service's tables, bootstrapping the
+    /// account on first start. (Defined here, at the crate root, because this is where the
+    /// service list is composed: `state` knows no service.)
+    pub fn open(data_dir: &Path, options: Options) -> anyhow::Result<AppState> {
+        AppState::open_with_schemas(data_dir, options, &services::schemas())
+    }
+}
+
 /// The complete emulator as a router: every service, the control API, and the middleware.
+/// Routes and the middleware's classifier are both built from the services' operation
+/// tables here, so they cannot disagree.
 pub fn app(state: AppState) -> Router {
     let mut router = Router::new();
     for def in services::ALL {
-        router = router.merge((def.routes)());
+        router = router.merge(def.routes());
     }
+    let oci = middleware::Oci {
+        state: state.clone(),
+        classifier: Arc::new(Classifier::new(services::ALL)),
+    };
     router
         .merge(control::routes())
         .fallback(|req: Request| async move {
@@ -78,10 +117,7 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(|req: Request| async move {
             ApiError::method_not_allowed(req.method().as_str(), req.uri().path()).into_response()
         })
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            middleware::oci,
-        ))
+        .layer(axum::middleware::from_fn_with_state(oci, middleware::oci))
         .layer(axum::middleware::from_fn(middleware::request_id))
         .with_state(state)
 }

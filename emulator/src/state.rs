@@ -8,10 +8,15 @@
 //! * [`AppState::new_ocid`]: `ocid1.<kind>.oc1.<region>.<unique>` OCIDs.
 //! * [`AppState::lifecycle_delay`]: the current transition duration (see `lifecycle.rs`).
 //! * [`AppState::identity`]: tenancy, user, namespace, region of the bootstrapped account.
-//! * compartments (`compartments.rs`) and retry tokens (`idempotency.rs`) are methods too.
+//! * compartments (stored by `compartments.rs`) and retry tokens (`idempotency.rs`) are
+//!   methods too.
+//!
+//! This module knows no service: the table schemas are handed in (`open_with_schemas`, called
+//! by `AppState::open` at the crate root).
 
 use crate::bootstrap::{self, Bootstrap};
-use crate::clock::{Clock, SystemClock};
+use crate::clock::{Clock, SystemClock, rfc3339_millis};
+use crate::compartments::{self, Compartment, NewCompartment};
 use crate::db;
 use crate::error::ApiError;
 use crate::faults::Faults;
@@ -82,14 +87,24 @@ struct Inner {
 }
 
 impl AppState {
-    /// Open the emulator state in `data_dir`, bootstrapping the account on first start.
-    pub fn open(data_dir: &Path, options: Options) -> anyhow::Result<AppState> {
+    /// Open the emulator state in `data_dir` with the given table schemas (every service's;
+    /// `AppState::open` in `lib.rs` passes them), bootstrapping the account on first start.
+    pub fn open_with_schemas(
+        data_dir: &Path,
+        options: Options,
+        schemas: &[&str],
+    ) -> anyhow::Result<AppState> {
         std::fs::create_dir_all(data_dir)?;
         let data_dir = data_dir.canonicalize()?;
         std::fs::create_dir_all(data_dir.join("blobs"))?;
-        let schemas: Vec<&str> = crate::services::ALL.iter().map(|s| s.schema).collect();
-        let mut conn = db::open(&data_dir.join("emulator.db"), &schemas)?;
-        let identity = bootstrap::ensure(&mut conn, &data_dir, &options)?;
+        let mut conn = db::open(&data_dir.join("emulator.db"), schemas)?;
+        let identity = bootstrap::ensure(
+            &mut conn,
+            &data_dir,
+            &options.region,
+            options.bootstrap_key.as_ref(),
+            options.clock.now(),
+        )?;
         let keys = load_keys(&conn)?;
         let state = AppState(Arc::new(Inner {
             db: Mutex::new(conn),
@@ -238,6 +253,28 @@ impl AppState {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clear();
+    }
+
+    /// `Ok(())` if the compartment exists and is ACTIVE; else 404 `NotAuthorizedOrNotFound`.
+    pub fn require_compartment(&self, id: &str) -> Result<(), ApiError> {
+        self.db(|c| compartments::require_active(c, id))
+    }
+
+    /// Create a compartment under an existing parent. Names are unique among siblings (409).
+    pub fn create_compartment(&self, new: NewCompartment) -> Result<Compartment, ApiError> {
+        compartments::validate_new(&new)?;
+        let c = compartments::from_new(
+            new,
+            self.new_ocid("compartment"),
+            rfc3339_millis(self.now()),
+        );
+        self.tx(|tx| compartments::insert(tx, &c))?;
+        Ok(c)
+    }
+
+    /// Every compartment, root first (for the dump).
+    pub fn all_compartments(&self) -> Result<Vec<Compartment>, ApiError> {
+        self.db(compartments::all)
     }
 
     /// Drop every resource; keep tenancy, user, keys, namespace and the root compartment.

@@ -3,6 +3,7 @@
 
 use crate::clock::parse_http_date;
 use crate::error::ApiError;
+use crate::request::Principal;
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::Request;
@@ -14,25 +15,12 @@ use rsa::signature::Verifier;
 use sha2::{Digest, Sha256};
 use time::Duration;
 
-/// Who signed the request. Handlers that record a creator (`createdBy`, `ownerPrincipalId`)
-/// take it with `Extension<Principal>`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Principal {
-    pub tenancy_id: String,
-    pub user_id: String,
-}
-
 /// Largest body we will buffer to check `x-content-sha256`. JSON bodies are tiny; a PutObject
 /// whose body hash is (unusually) signed is buffered too, up to this size.
 const MAX_HASHED_BODY: usize = 1 << 30;
 
 /// Allowed clock skew between the request's `date` and the emulator clock.
 pub const MAX_SKEW: Duration = Duration::minutes(5);
-
-/// Operations whose body is not part of the signature (the SDKs exclude it).
-fn body_unsigned(operation: Option<&str>) -> bool {
-    matches!(operation, Some("PutObject" | "UploadPart"))
-}
 
 /// Parsed `Authorization: Signature k="v",...` parameters.
 #[derive(Debug, Default)]
@@ -82,11 +70,12 @@ fn fail(reason: impl AsRef<str>) -> ApiError {
 }
 
 /// Verify the request's signature. On success the request is returned with its body intact
-/// (re-buffered if it had to be hashed) and the signer's identity.
+/// (re-buffered if it had to be hashed) and the signer's identity. `body_unsigned` comes from
+/// the operation table (PutObject, UploadPart): the SDKs leave those bodies out.
 pub async fn authenticate(
     state: &AppState,
     req: Request,
-    operation: Option<&str>,
+    body_unsigned: bool,
 ) -> Result<(Request, Principal), ApiError> {
     let auth = req
         .headers()
@@ -130,7 +119,7 @@ pub async fn authenticate(
     let mut required = vec!["(request-target)", "host"];
     let method = req.method().clone();
     let with_body = matches!(method, Method::POST | Method::PUT | Method::PATCH);
-    if with_body && !body_unsigned(operation) {
+    if with_body && !body_unsigned {
         required.extend(["content-length", "content-type", "x-content-sha256"]);
     }
     if let Some(missing) = required.iter().find(|h| !has(h)) {

@@ -1,15 +1,19 @@
 //! Layers every request goes through, outermost first:
 //! 1. [`request_id`]: echo or mint `opc-request-id`, echo `opc-client-request-id` (all paths);
-//! 2. [`oci`] (OCI paths only, not `/_emulator/`): classify service + operation, verify the
-//!    signature (`auth`), apply fault rules, call the handler, log the request, strip bodies
-//!    from HEAD responses.
+//! 2. [`oci`] (OCI paths only, not `/_emulator/`): classify service + operation with the
+//!    [`Classifier`] `app()` built from the services' operation tables, verify the signature
+//!    (`auth`), apply fault rules, call the handler, log the request, strip bodies from HEAD
+//!    responses.
+//!
+//! The facts these layers establish (request id, principal, operation) are request
+//! extensions of the types in `crate::request`, which handlers read.
 
 pub mod auth;
 
 use crate::control::CONTROL_PREFIX;
 use crate::error::ApiError;
-use crate::services;
-use crate::services::identity::home::{RequestRegion, region_of_host};
+use crate::request::{Operation, Principal, RequestId, RequestRegion, region_of_host};
+use crate::service::Classifier;
 use crate::state::{AppState, RequestRecord};
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -17,15 +21,12 @@ use axum::http::{HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rand::Rng;
+use std::sync::Arc;
 
 /// Response extension asking the server loop to close the connection without answering
 /// (fault rules with `drop_connection`). In `oneshot` tests the marker is visible instead.
 #[derive(Debug, Clone, Copy)]
 pub struct DropConnection;
-
-/// Request extension: the request id this response will carry.
-#[derive(Debug, Clone)]
-pub struct RequestId(pub String);
 
 fn mint_request_id() -> String {
     let n: u128 = rand::thread_rng().r#gen();
@@ -53,8 +54,16 @@ pub async fn request_id(mut req: Request, next: Next) -> Response {
     resp
 }
 
+/// State of the [`oci`] layer: the emulator state and the classifier of every service.
+#[derive(Clone)]
+pub struct Oci {
+    pub state: AppState,
+    pub classifier: Arc<Classifier>,
+}
+
 /// Auth, faults and the request log for OCI paths.
-pub async fn oci(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn oci(State(oci): State<Oci>, mut req: Request, next: Next) -> Response {
+    let state = oci.state;
     let path = req.uri().path().to_owned();
     if path.starts_with(CONTROL_PREFIX) {
         return next.run(req).await;
@@ -62,16 +71,14 @@ pub async fn oci(State(state): State<AppState>, mut req: Request, next: Next) ->
     let method = req.method().clone();
     let region = request_region(&state, &req);
     req.extensions_mut().insert(RequestRegion(region.clone()));
-    let (service, operation) = match services::classify(&method, &path) {
-        Some((def, op)) => (def.name, op),
-        None => ("unknown", None),
-    };
-    let resp = handle(&state, req, next, service, operation).await;
+    let op = oci.classifier.classify(&method, &path);
+    req.extensions_mut().insert(op);
+    let resp = handle(&state, req, next, op).await;
     state.record_request(RequestRecord {
         method: method.to_string(),
         path,
-        service,
-        operation,
+        service: op.service,
+        operation: op.operation,
         status: resp.status().as_u16(),
         region,
     });
@@ -100,29 +107,23 @@ fn request_region(state: &AppState, req: &Request) -> String {
         .unwrap_or_else(|| state.identity().region.clone())
 }
 
-async fn handle(
-    state: &AppState,
-    req: Request,
-    next: Next,
-    service: &str,
-    operation: Option<&str>,
-) -> Response {
+async fn handle(state: &AppState, req: Request, next: Next, op: Operation) -> Response {
     let (mut req, principal) = if state.insecure_no_auth() {
         let id = state.identity();
-        let p = auth::Principal {
+        let p = Principal {
             tenancy_id: id.tenancy_id.clone(),
             user_id: id.user_id.clone(),
         };
         (req, p)
     } else {
-        match auth::authenticate(state, req, operation).await {
+        match auth::authenticate(state, req, op.body_unsigned).await {
             Ok(ok) => ok,
             Err(e) => return e.into_response(),
         }
     };
     if let Some(rule) = state
         .faults()
-        .take(service, operation, req.method().as_str())
+        .take(op.service, op.operation, req.method().as_str())
     {
         if rule.latency_ms > 0 {
             tokio::time::sleep(std::time::Duration::from_millis(rule.latency_ms)).await;

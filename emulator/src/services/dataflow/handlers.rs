@@ -9,10 +9,10 @@ use super::wire::{
 use crate::clock::{parse_rfc3339, rfc3339_millis};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{OciJson, OciQuery, parse_json};
+use crate::headers::{etag_headers, if_match, json_with_etag};
 use crate::idempotency::StoredResponse;
-use crate::middleware::RequestId;
-use crate::middleware::auth::Principal;
 use crate::paging::{next_page_headers, paginate};
+use crate::request::{Principal, RequestId};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -30,22 +30,6 @@ impl From<Invalid> for ApiError {
     fn from(e: Invalid) -> Self {
         ApiError::invalid_parameter(e.0)
     }
-}
-
-fn if_match(headers: &HeaderMap) -> Option<&str> {
-    headers.get("if-match").and_then(|v| v.to_str().ok())
-}
-
-fn etag_headers(etag: &str) -> HeaderMap {
-    let mut h = HeaderMap::new();
-    if let Ok(v) = HeaderValue::from_str(etag) {
-        h.insert("etag", v);
-    }
-    h
-}
-
-fn json_with_etag<T: serde::Serialize>(etag: &str, body: &T) -> Response {
-    (StatusCode::OK, etag_headers(etag), Json(body)).into_response()
 }
 
 fn required<'a>(field: &str, v: Option<&'a str>) -> ApiResult<&'a str> {

@@ -4,7 +4,7 @@
 //! The gzip writer uses deflate "stored" blocks (no compression): a valid `.gz` any gunzip reads,
 //! without a compression dependency for a few kilobytes of text.
 
-use super::store::RunPhase;
+use super::run::{RunPhase, effective_arguments};
 use super::wire::Run;
 use crate::clock::rfc3339_millis;
 use time::macros::format_description;
@@ -32,7 +32,7 @@ pub fn driver_logs(run: &Run, phase: &RunPhase, output: Option<&str>) -> Vec<Pro
         ))
         .unwrap_or_default()
     };
-    let args = super::store::effective_arguments(run);
+    let args = effective_arguments(run);
     let mut err = vec![
         format!(
             "{} INFO SparkContext: Running Spark version {}",

@@ -3,100 +3,55 @@
 mod handlers;
 mod logs;
 mod objects;
+mod run;
 pub mod store;
 pub mod validate;
 pub mod wire;
 
-use crate::services::ServiceDef;
-use crate::state::AppState;
-use axum::Router;
-use axum::http::Method;
-use axum::routing::{get, post};
+use crate::service::{ServiceDef, operations};
 
+/// Data Flow's operation table: routes and request classification both come from it.
 pub const SERVICE: ServiceDef = ServiceDef {
     name: "dataflow",
-    prefix: "/20200129",
+    prefixes: &["/20200129"],
     schema: store::SCHEMA,
-    routes,
-    operation,
+    operations: {
+        use handlers as h;
+        operations![
+            GET    "/20200129/applications" ListApplications => h::list_applications;
+            POST   "/20200129/applications" CreateApplication => h::create_application;
+            GET    "/20200129/applications/{id}" GetApplication => h::get_application;
+            PUT    "/20200129/applications/{id}" UpdateApplication => h::update_application;
+            DELETE "/20200129/applications/{id}" DeleteApplication => h::delete_application;
+            POST   "/20200129/applications/{id}/actions/changeCompartment"
+                ChangeApplicationCompartment => h::change_application_compartment;
+            POST   "/20200129/applications/{id}/actions/cascadingDeleteApplication"
+                CascadingDeleteApplication => h::cascading_delete_application;
+            GET    "/20200129/workRequests/{id}" GetWorkRequest => h::get_work_request;
+            GET    "/20200129/workRequests/{id}/errors" ListWorkRequestErrors => h::list_work_request_errors;
+            GET    "/20200129/runs" ListRuns => h::list_runs;
+            POST   "/20200129/runs" CreateRun => h::create_run;
+            GET    "/20200129/runs/{id}" GetRun => h::get_run;
+            PUT    "/20200129/runs/{id}" UpdateRun => h::update_run;
+            DELETE "/20200129/runs/{id}" DeleteRun => h::delete_run;
+            POST   "/20200129/runs/{id}/actions/changeCompartment" ChangeRunCompartment => h::change_run_compartment;
+            GET    "/20200129/runs/{id}/logs" ListRunLogs => h::list_run_logs;
+            GET    "/20200129/runs/{id}/logs/{name}" GetRunLog => h::get_run_log;
+        ]
+    },
     dump: store::dump,
 };
-
-pub fn routes() -> Router<AppState> {
-    use handlers as h;
-    Router::new()
-        .route(
-            "/20200129/applications",
-            get(h::list_applications).post(h::create_application),
-        )
-        .route(
-            "/20200129/applications/{id}",
-            get(h::get_application)
-                .put(h::update_application)
-                .delete(h::delete_application),
-        )
-        .route(
-            "/20200129/applications/{id}/actions/changeCompartment",
-            post(h::change_application_compartment),
-        )
-        .route(
-            "/20200129/applications/{id}/actions/cascadingDeleteApplication",
-            post(h::cascading_delete_application),
-        )
-        .route("/20200129/workRequests/{id}", get(h::get_work_request))
-        .route(
-            "/20200129/workRequests/{id}/errors",
-            get(h::list_work_request_errors),
-        )
-        .route("/20200129/runs", get(h::list_runs).post(h::create_run))
-        .route(
-            "/20200129/runs/{id}",
-            get(h::get_run).put(h::update_run).delete(h::delete_run),
-        )
-        .route(
-            "/20200129/runs/{id}/actions/changeCompartment",
-            post(h::change_run_compartment),
-        )
-        .route("/20200129/runs/{id}/logs", get(h::list_run_logs))
-        .route("/20200129/runs/{id}/logs/{name}", get(h::get_run_log))
-}
-
-/// Operation names as in the OCI API reference.
-fn operation(method: &Method, seg: &[&str]) -> Option<&'static str> {
-    let m = method.as_str();
-    Some(match (seg.first().copied()?, seg.len(), m) {
-        ("applications", 1, "GET") => "ListApplications",
-        ("applications", 1, "POST") => "CreateApplication",
-        ("applications", 2, "GET") => "GetApplication",
-        ("applications", 2, "PUT") => "UpdateApplication",
-        ("applications", 2, "DELETE") => "DeleteApplication",
-        ("applications", 4, "POST") if seg[3] == "changeCompartment" => {
-            "ChangeApplicationCompartment"
-        }
-        ("applications", 4, "POST") if seg[3] == "cascadingDeleteApplication" => {
-            "CascadingDeleteApplication"
-        }
-        ("workRequests", 2, "GET") => "GetWorkRequest",
-        ("workRequests", 3, "GET") if seg[2] == "errors" => "ListWorkRequestErrors",
-        ("runs", 1, "GET") => "ListRuns",
-        ("runs", 1, "POST") => "CreateRun",
-        ("runs", 2, "GET") => "GetRun",
-        ("runs", 2, "PUT") => "UpdateRun",
-        ("runs", 2, "DELETE") => "DeleteRun",
-        ("runs", 4, "POST") if seg[3] == "changeCompartment" => "ChangeRunCompartment",
-        ("runs", 3, "GET") if seg[2] == "logs" => "ListRunLogs",
-        ("runs", 4, "GET") if seg[2] == "logs" => "GetRunLog",
-        _ => return None,
-    })
-}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::service::Classifier;
+    use axum::http::Method;
 
     #[test]
     fn classifies_dataflow_paths() {
-        let op = |m: Method, p: &str| crate::services::classify(&m, p).and_then(|(_, o)| o);
+        let classifier = Classifier::new(&[SERVICE]);
+        let op = |m: Method, p: &str| classifier.classify(&m, p).operation;
         assert_eq!(op(Method::POST, "/20200129/runs"), Some("CreateRun"));
         assert_eq!(
             op(Method::DELETE, "/20200129/runs/ocid1.dataflowrun.oc1.x.a"),

@@ -20,12 +20,14 @@
 
 use super::logs;
 use super::objects;
-use super::validate::{self, OciUri};
+use super::run::{RunPhase, effective_arguments};
+use super::validate::OciUri;
 use super::wire::{
     Application, ApplicationParameter, Run, RunLogSummary, WorkRequest, WorkRequestResource,
 };
 use crate::clock::{parse_rfc3339, rfc3339_millis};
 use crate::error::ApiError;
+use crate::headers::check_if_match;
 use crate::lifecycle::Timeline;
 use crate::state::AppState;
 use rusqlite::{Connection, OptionalExtension};
@@ -74,16 +76,6 @@ CREATE TABLE IF NOT EXISTS df_work_requests (
 
 pub fn new_etag() -> String {
     uuid::Uuid::new_v4().simple().to_string()
-}
-
-/// 412 `NoEtagMatch` unless `if_match` is absent, `*` or the current ETag.
-pub fn check_if_match(if_match: Option<&str>, current: &str) -> Result<(), ApiError> {
-    match if_match {
-        Some(given) if given != current && given != "*" => {
-            Err(ApiError::no_etag_match(given, current))
-        }
-        _ => Ok(()),
-    }
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -326,14 +318,6 @@ pub fn plan_outcome(state: &AppState, run: &Run) -> Result<Outcome, ApiError> {
     })
 }
 
-/// The run's arguments with `${name}` placeholders replaced by its parameters.
-pub fn effective_arguments(run: &Run) -> Vec<String> {
-    run.arguments
-        .iter()
-        .map(|a| validate::substitute(a, &run.parameters))
-        .collect()
-}
-
 struct RunRow {
     time_created: String,
     delay_ms: i64,
@@ -359,17 +343,6 @@ fn read_run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
         etag: r.get(6)?,
         doc: r.get(7)?,
     })
-}
-
-/// A run's state at an instant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RunPhase {
-    pub state: &'static str,
-    pub since: OffsetDateTime,
-    pub terminal: bool,
-    /// When IN_PROGRESS began and ended (for `runDurationInMilliseconds`), if it did.
-    pub started: Option<OffsetDateTime>,
-    pub ended: Option<OffsetDateTime>,
 }
 
 fn outcome_state(s: &str) -> &'static str {

@@ -1,6 +1,6 @@
 //! One async fn per IAM operation (oci-api.md §3.3).
 
-use super::home::{RequestRegion, require_home};
+use super::home::require_home;
 use super::store::{self, IamDoc, Kind, Stored};
 use super::wire::{
     CreateCompartmentDetails, CreateDynamicGroupDetails, CreatePolicyDetails, DynamicGroup,
@@ -12,8 +12,10 @@ use crate::clock::rfc3339_millis;
 use crate::compartments::{self, Compartment, NewCompartment};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{OciJson, OciQuery, parse_json};
+use crate::headers::{etag_headers, if_match};
 use crate::idempotency::StoredResponse;
 use crate::paging::{next_page_headers, paginate};
+use crate::request::RequestRegion;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -47,18 +49,6 @@ pub struct ListQuery {
 
 // ------------------------------------------------------------------------------------------------
 // Shared helpers
-
-fn if_match(headers: &HeaderMap) -> Option<&str> {
-    headers.get("if-match").and_then(|v| v.to_str().ok())
-}
-
-fn etag_headers(etag: &str) -> HeaderMap {
-    let mut h = HeaderMap::new();
-    if let Ok(v) = HeaderValue::from_str(etag) {
-        h.insert("etag", v);
-    }
-    h
-}
 
 /// `etag` plus `Location: http://<host>/20160918/<collection>/<id>`, as the real service sends
 /// on create.

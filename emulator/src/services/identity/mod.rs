@@ -11,83 +11,40 @@ pub mod validate;
 pub mod wire;
 
 use crate::error::ApiError;
-use crate::services::ServiceDef;
+use crate::service::{ServiceDef, operations};
 use crate::state::AppState;
-use axum::Router;
-use axum::http::Method;
-use axum::routing::get;
 use serde_json::Value;
 
+/// IAM's operation table: routes and request classification both come from it.
 pub const SERVICE: ServiceDef = ServiceDef {
     name: "identity",
-    prefix: "/20160918",
+    prefixes: &["/20160918"],
     schema: store::SCHEMA,
-    routes,
-    operation,
+    operations: {
+        use handlers as h;
+        operations![
+            GET    "/20160918/dynamicGroups" ListDynamicGroups => h::list_dynamic_groups;
+            POST   "/20160918/dynamicGroups" CreateDynamicGroup => h::create_dynamic_group;
+            GET    "/20160918/dynamicGroups/{id}" GetDynamicGroup => h::get_dynamic_group;
+            PUT    "/20160918/dynamicGroups/{id}" UpdateDynamicGroup => h::update_dynamic_group;
+            DELETE "/20160918/dynamicGroups/{id}" DeleteDynamicGroup => h::delete_dynamic_group;
+            GET    "/20160918/policies" ListPolicies => h::list_policies;
+            POST   "/20160918/policies" CreatePolicy => h::create_policy;
+            GET    "/20160918/policies/{id}" GetPolicy => h::get_policy;
+            PUT    "/20160918/policies/{id}" UpdatePolicy => h::update_policy;
+            DELETE "/20160918/policies/{id}" DeletePolicy => h::delete_policy;
+            GET    "/20160918/compartments" ListCompartments => h::list_compartments;
+            POST   "/20160918/compartments" CreateCompartment => h::create_compartment;
+            GET    "/20160918/compartments/{id}" GetCompartment => h::get_compartment;
+            GET    "/20160918/tenancies/{id}" GetTenancy => h::get_tenancy;
+            GET    "/20160918/tenancies/{id}/regionSubscriptions"
+                ListRegionSubscriptions => h::list_region_subscriptions;
+            GET    "/20160918/regions" ListRegions => h::list_regions;
+            GET    "/20160918/groups" ListGroups => h::list_groups;
+        ]
+    },
     dump,
 };
-
-pub fn routes() -> Router<AppState> {
-    use handlers as h;
-    Router::new()
-        .route(
-            "/20160918/dynamicGroups",
-            get(h::list_dynamic_groups).post(h::create_dynamic_group),
-        )
-        .route(
-            "/20160918/dynamicGroups/{id}",
-            get(h::get_dynamic_group)
-                .put(h::update_dynamic_group)
-                .delete(h::delete_dynamic_group),
-        )
-        .route(
-            "/20160918/policies",
-            get(h::list_policies).post(h::create_policy),
-        )
-        .route(
-            "/20160918/policies/{id}",
-            get(h::get_policy)
-                .put(h::update_policy)
-                .delete(h::delete_policy),
-        )
-        .route(
-            "/20160918/compartments",
-            get(h::list_compartments).post(h::create_compartment),
-        )
-        .route("/20160918/compartments/{id}", get(h::get_compartment))
-        .route("/20160918/tenancies/{id}", get(h::get_tenancy))
-        .route(
-            "/20160918/tenancies/{id}/regionSubscriptions",
-            get(h::list_region_subscriptions),
-        )
-        .route("/20160918/regions", get(h::list_regions))
-        .route("/20160918/groups", get(h::list_groups))
-}
-
-/// Operation names as in the OCI API reference.
-fn operation(method: &Method, seg: &[&str]) -> Option<&'static str> {
-    let one = seg.len() == 2;
-    Some(match (seg.first().copied()?, seg.len(), method.as_str()) {
-        ("dynamicGroups", 1, "GET") => "ListDynamicGroups",
-        ("dynamicGroups", 1, "POST") => "CreateDynamicGroup",
-        ("dynamicGroups", _, "GET") if one => "GetDynamicGroup",
-        ("dynamicGroups", _, "PUT") if one => "UpdateDynamicGroup",
-        ("dynamicGroups", _, "DELETE") if one => "DeleteDynamicGroup",
-        ("policies", 1, "GET") => "ListPolicies",
-        ("policies", 1, "POST") => "CreatePolicy",
-        ("policies", _, "GET") if one => "GetPolicy",
-        ("policies", _, "PUT") if one => "UpdatePolicy",
-        ("policies", _, "DELETE") if one => "DeletePolicy",
-        ("compartments", 1, "GET") => "ListCompartments",
-        ("compartments", 1, "POST") => "CreateCompartment",
-        ("compartments", _, "GET") if one => "GetCompartment",
-        ("tenancies", _, "GET") if one => "GetTenancy",
-        ("tenancies", 3, "GET") if seg[2] == "regionSubscriptions" => "ListRegionSubscriptions",
-        ("regions", 1, "GET") => "ListRegions",
-        ("groups", 1, "GET") => "ListGroups",
-        _ => return None,
-    })
-}
 
 /// `dynamic_groups` and `policies` for `GET /_emulator/dump` (compartments are dumped by the
 /// core, which owns them).
@@ -107,10 +64,13 @@ fn dump(state: &AppState) -> Result<Vec<(&'static str, Value)>, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::service::Classifier;
+    use axum::http::Method;
 
     #[test]
     fn classifies_identity_paths() {
-        let op = |m: Method, p: &str| crate::services::classify(&m, p).and_then(|(_, o)| o);
+        let classifier = Classifier::new(&[SERVICE]);
+        let op = |m: Method, p: &str| classifier.classify(&m, p).operation;
         assert_eq!(
             op(Method::POST, "/20160918/dynamicGroups"),
             Some("CreateDynamicGroup")

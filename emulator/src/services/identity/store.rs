@@ -9,6 +9,7 @@
 
 use crate::clock::{parse_rfc3339, rfc3339_millis};
 use crate::error::ApiError;
+use crate::headers::check_if_match;
 use crate::lifecycle::Timeline;
 use crate::state::AppState;
 use rusqlite::{Connection, OptionalExtension};
@@ -217,16 +218,6 @@ pub fn insert<T: IamDoc>(
         Ok(())
     })?;
     hydrate(row, now)
-}
-
-/// 412 `NoEtagMatch` unless `if_match` is absent or equals the current ETag.
-fn check_if_match(if_match: Option<&str>, current: &str) -> Result<(), ApiError> {
-    match if_match {
-        Some(given) if given != current && given != "*" => {
-            Err(ApiError::no_etag_match(given, current))
-        }
-        _ => Ok(()),
-    }
 }
 
 /// Read-modify-write one resource in a transaction; the ETag changes. 404 for a DELETED

@@ -1,154 +1,72 @@
 //! Object Storage: `/n/{namespaceName}/...` (no API version in the path).
 
+pub mod api;
 mod handlers;
 pub mod store;
 pub mod wire;
 
-use crate::services::ServiceDef;
-use crate::state::AppState;
-use axum::Router;
-use axum::http::Method;
-use axum::routing::{get, post};
+use crate::service::{ServiceDef, operations};
 
+/// Object Storage's operation table: routes and request classification both come from it.
+/// Its work requests live at the root (`/workRequests/{id}`), next to `/n`.
 pub const SERVICE: ServiceDef = ServiceDef {
     name: "objectstorage",
-    prefix: "/n",
+    prefixes: &["/n", "/workRequests"],
     schema: store::SCHEMA,
-    routes,
-    operation,
+    operations: {
+        use handlers as h;
+        operations![
+            GET    "/n" GetNamespace => h::get_namespace;
+            GET    "/n/" GetNamespace => h::get_namespace;
+            GET    "/n/{ns}" GetNamespaceMetadata => h::get_namespace_metadata;
+            POST   "/n/{ns}/b" CreateBucket => h::create_bucket;
+            GET    "/n/{ns}/b" ListBuckets => h::list_buckets;
+            POST   "/n/{ns}/b/" CreateBucket => h::create_bucket;
+            GET    "/n/{ns}/b/" ListBuckets => h::list_buckets;
+            GET    "/n/{ns}/b/{bucket}" GetBucket => h::get_bucket;
+            HEAD   "/n/{ns}/b/{bucket}" HeadBucket => h::head_bucket;
+            POST   "/n/{ns}/b/{bucket}" UpdateBucket => h::update_bucket;
+            DELETE "/n/{ns}/b/{bucket}" DeleteBucket => h::delete_bucket;
+            GET    "/n/{ns}/b/{bucket}/o" ListObjects => h::list_objects;
+            GET    "/n/{ns}/b/{bucket}/o/" ListObjects => h::list_objects;
+            GET    "/n/{ns}/b/{bucket}/o/{*object}" GetObject => h::get_object;
+            HEAD   "/n/{ns}/b/{bucket}/o/{*object}" HeadObject => h::get_object;
+            PUT    "/n/{ns}/b/{bucket}/o/{*object}" PutObject => h::put_object, Unsigned;
+            DELETE "/n/{ns}/b/{bucket}/o/{*object}" DeleteObject => h::delete_object;
+            POST   "/n/{ns}/b/{bucket}/actions/renameObject" RenameObject => h::rename_object;
+            POST   "/n/{ns}/b/{bucket}/actions/copyObject" CopyObject => h::copy_object;
+            GET    "/n/{ns}/b/{bucket}/objectversions" ListObjectVersions => h::list_object_versions;
+            POST   "/n/{ns}/b/{bucket}/retentionRules" CreateRetentionRule => h::create_retention_rule;
+            GET    "/n/{ns}/b/{bucket}/retentionRules" ListRetentionRules => h::list_retention_rules;
+            GET    "/n/{ns}/b/{bucket}/retentionRules/{id}" GetRetentionRule => h::get_retention_rule;
+            PUT    "/n/{ns}/b/{bucket}/retentionRules/{id}" UpdateRetentionRule => h::update_retention_rule;
+            DELETE "/n/{ns}/b/{bucket}/retentionRules/{id}" DeleteRetentionRule => h::delete_retention_rule;
+            POST   "/n/{ns}/b/{bucket}/u" CreateMultipartUpload => h::create_multipart_upload;
+            GET    "/n/{ns}/b/{bucket}/u" ListMultipartUploads => h::list_multipart_uploads;
+            GET    "/n/{ns}/b/{bucket}/u/{*object}" ListMultipartUploadParts => h::list_multipart_upload_parts;
+            PUT    "/n/{ns}/b/{bucket}/u/{*object}" UploadPart => h::upload_part, Unsigned;
+            POST   "/n/{ns}/b/{bucket}/u/{*object}" CommitMultipartUpload => h::commit_multipart_upload;
+            DELETE "/n/{ns}/b/{bucket}/u/{*object}" AbortMultipartUpload => h::abort_multipart_upload;
+            GET    "/workRequests" ListWorkRequests => h::list_work_requests;
+            GET    "/workRequests/{id}" GetWorkRequest => h::get_work_request;
+            DELETE "/workRequests/{id}" CancelWorkRequest => h::cancel_work_request;
+            GET    "/workRequests/{id}/errors" ListWorkRequestErrors => h::list_work_request_errors;
+            GET    "/workRequests/{id}/logs" ListWorkRequestLogs => h::list_work_request_logs;
+        ]
+    },
     dump: store::dump,
 };
-
-pub fn routes() -> Router<AppState> {
-    use handlers as h;
-    Router::new()
-        .route("/n", get(h::get_namespace))
-        .route("/n/", get(h::get_namespace))
-        .route("/n/{ns}", get(h::get_namespace_metadata))
-        .route("/n/{ns}/b", post(h::create_bucket).get(h::list_buckets))
-        .route("/n/{ns}/b/", post(h::create_bucket).get(h::list_buckets))
-        .route(
-            "/n/{ns}/b/{bucket}",
-            get(h::get_bucket)
-                .head(h::head_bucket)
-                .post(h::update_bucket)
-                .delete(h::delete_bucket),
-        )
-        .route("/n/{ns}/b/{bucket}/o", get(h::list_objects))
-        .route("/n/{ns}/b/{bucket}/o/", get(h::list_objects))
-        .route(
-            "/n/{ns}/b/{bucket}/o/{*object}",
-            get(h::get_object)
-                .head(h::get_object)
-                .put(h::put_object)
-                .delete(h::delete_object),
-        )
-        .route(
-            "/n/{ns}/b/{bucket}/actions/renameObject",
-            post(h::rename_object),
-        )
-        .route(
-            "/n/{ns}/b/{bucket}/actions/copyObject",
-            post(h::copy_object),
-        )
-        .route("/workRequests", get(h::list_work_requests))
-        .route(
-            "/workRequests/{id}",
-            get(h::get_work_request).delete(h::cancel_work_request),
-        )
-        .route(
-            "/workRequests/{id}/errors",
-            get(h::list_work_request_errors),
-        )
-        .route("/workRequests/{id}/logs", get(h::list_work_request_logs))
-        .route(
-            "/n/{ns}/b/{bucket}/objectversions",
-            get(h::list_object_versions),
-        )
-        .route(
-            "/n/{ns}/b/{bucket}/retentionRules",
-            post(h::create_retention_rule).get(h::list_retention_rules),
-        )
-        .route(
-            "/n/{ns}/b/{bucket}/retentionRules/{id}",
-            get(h::get_retention_rule)
-                .put(h::update_retention_rule)
-                .delete(h::delete_retention_rule),
-        )
-        .route(
-            "/n/{ns}/b/{bucket}/u",
-            post(h::create_multipart_upload).get(h::list_multipart_uploads),
-        )
-        .route(
-            "/n/{ns}/b/{bucket}/u/{*object}",
-            get(h::list_multipart_upload_parts)
-                .put(h::upload_part)
-                .post(h::commit_multipart_upload)
-                .delete(h::abort_multipart_upload),
-        )
-}
-
-/// Operation names as in the OCI API reference.
-fn operation(method: &Method, seg: &[&str]) -> Option<&'static str> {
-    let m = method.as_str();
-    Some(match (seg.len(), m) {
-        (0, "GET") => "GetNamespace",
-        (1, "GET") => "GetNamespaceMetadata",
-        (1, "PUT") => "UpdateNamespaceMetadata",
-        (2, "POST") if seg[1] == "b" => "CreateBucket",
-        (2, "GET") if seg[1] == "b" => "ListBuckets",
-        (3, _) if seg[1] == "b" => match m {
-            "GET" => "GetBucket",
-            "HEAD" => "HeadBucket",
-            "POST" => "UpdateBucket",
-            "DELETE" => "DeleteBucket",
-            _ => return None,
-        },
-        (n, _) if n >= 4 && seg[1] == "b" => match (seg[3], n, m) {
-            ("o", 4, "GET") => "ListObjects",
-            ("o", _, "GET") => "GetObject",
-            ("o", _, "HEAD") => "HeadObject",
-            ("o", _, "PUT") => "PutObject",
-            ("o", _, "DELETE") => "DeleteObject",
-            ("u", 4, "POST") => "CreateMultipartUpload",
-            ("u", 4, "GET") => "ListMultipartUploads",
-            ("u", _, "PUT") => "UploadPart",
-            ("u", _, "POST") => "CommitMultipartUpload",
-            ("u", _, "GET") => "ListMultipartUploadParts",
-            ("u", _, "DELETE") => "AbortMultipartUpload",
-            ("actions", 5, "POST") if seg[4] == "renameObject" => "RenameObject",
-            ("actions", 5, "POST") if seg[4] == "copyObject" => "CopyObject",
-            ("objectversions", 4, "GET") => "ListObjectVersions",
-            ("retentionRules", 4, "POST") => "CreateRetentionRule",
-            ("retentionRules", 4, "GET") => "ListRetentionRules",
-            ("retentionRules", 5, "GET") => "GetRetentionRule",
-            ("retentionRules", 5, "PUT") => "UpdateRetentionRule",
-            ("retentionRules", 5, "DELETE") => "DeleteRetentionRule",
-            _ => return None,
-        },
-        _ => return None,
-    })
-}
-
-/// Operations under `/workRequests` (Object Storage work requests, e.g. of CopyObject).
-pub fn work_request_operation(method: &Method, seg: &[&str]) -> Option<&'static str> {
-    Some(match (seg.len(), method.as_str()) {
-        (0, "GET") => "ListWorkRequests",
-        (1, "GET") => "GetWorkRequest",
-        (1, "DELETE") => "CancelWorkRequest",
-        (2, "GET") if seg[1] == "errors" => "ListWorkRequestErrors",
-        (2, "GET") if seg[1] == "logs" => "ListWorkRequestLogs",
-        _ => return None,
-    })
-}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::service::{Body, Classifier};
+    use axum::http::Method;
 
     #[test]
     fn classifies_object_paths() {
-        let op = |m: Method, p: &str| crate::services::classify(&m, p).and_then(|(_, o)| o);
+        let classifier = Classifier::new(&[SERVICE]);
+        let op = |m: Method, p: &str| classifier.classify(&m, p).operation;
         assert_eq!(op(Method::GET, "/n"), Some("GetNamespace"));
         assert_eq!(op(Method::PUT, "/n/ns/b/bk/o/dir%2Fa"), Some("PutObject"));
         assert_eq!(op(Method::PUT, "/n/ns/b/bk/o/dir/a/b"), Some("PutObject"));
@@ -168,6 +86,33 @@ mod tests {
         assert_eq!(
             op(Method::GET, "/workRequests/abc/errors"),
             Some("ListWorkRequestErrors")
+        );
+    }
+
+    #[test]
+    fn only_object_data_bodies_are_unsigned() {
+        let unsigned: Vec<&str> = SERVICE
+            .operations
+            .iter()
+            .filter(|o| o.body == Body::Unsigned)
+            .map(|o| o.name)
+            .collect();
+        assert_eq!(unsigned, ["PutObject", "UploadPart"]);
+        let classifier = Classifier::new(&[SERVICE]);
+        assert!(
+            classifier
+                .classify(&Method::PUT, "/n/ns/b/bk/o/a")
+                .body_unsigned
+        );
+        assert!(
+            !classifier
+                .classify(&Method::POST, "/n/ns/b/bk/u/a")
+                .body_unsigned
+        );
+        let unrouted = classifier.classify(&Method::PUT, "/n/ns");
+        assert_eq!(
+            (unrouted.service, unrouted.operation),
+            ("objectstorage", None)
         );
     }
 }

@@ -1,0 +1,111 @@
+//! Object Storage as the other services see it: whether a bucket exists, an object's size, an
+//! object's bytes, and putting an object. Data Flow reads run inputs and writes run output and
+//! logs through these, so its objects are stored exactly like a client's PutObject; no other
+//! service touches this service's tables or blob files.
+
+use super::store::{self, ObjectHeaders, ObjectRow};
+use crate::clock::rfc3339_millis;
+use crate::error::ApiError;
+use crate::state::AppState;
+use base64::Engine;
+use md5::{Digest, Md5};
+use std::io::Write;
+
+/// Does bucket `bucket` exist in namespace `ns`?
+pub fn bucket_exists(state: &AppState, ns: &str, bucket: &str) -> Result<bool, ApiError> {
+    state.db(|c| store::bucket_exists(c, ns, bucket))
+}
+
+/// The size in bytes of an object, `None` if it does not exist.
+pub fn object_size(
+    state: &AppState,
+    ns: &str,
+    bucket: &str,
+    name: &str,
+) -> Result<Option<i64>, ApiError> {
+    Ok(state
+        .db(|c| store::get_object(c, ns, bucket, name))?
+        .map(|o| o.size))
+}
+
+/// The bytes of an object, `None` if it does not exist.
+pub fn read_object(
+    state: &AppState,
+    ns: &str,
+    bucket: &str,
+    name: &str,
+) -> Result<Option<Vec<u8>>, ApiError> {
+    let dir = state.blob_dir();
+    // A concurrent PutObject may replace the object between reading its row and its blob
+    // (the old blob is removed after the new row commits); then the row is read again.
+    for _ in 0..3 {
+        let Some(row) = state.db(|c| store::get_object(c, ns, bucket, name))? else {
+            return Ok(None);
+        };
+        match std::fs::read(dir.join(&row.blob)) {
+            Ok(bytes) => return Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::internal(format!(
+        "object '{name}' in bucket '{bucket}' kept changing while it was read"
+    )))
+}
+
+/// Put an object as a client's PutObject would: body fsynced to a blob file first, then the row
+/// committed; a replaced object's old body is removed afterwards. 404 `BucketNotFound` if the
+/// bucket does not exist.
+pub fn put_object(
+    state: &AppState,
+    ns: &str,
+    bucket: &str,
+    name: &str,
+    content_type: &str,
+    body: Vec<u8>,
+) -> Result<(), ApiError> {
+    let blob = uuid::Uuid::new_v4().to_string();
+    let dir = state.blob_dir();
+    {
+        let mut f = std::fs::File::create(dir.join(&blob))?;
+        f.write_all(&body)?;
+        f.sync_all()?;
+    }
+    let now = rfc3339_millis(state.now());
+    let row = ObjectRow {
+        namespace: ns.to_owned(),
+        bucket: bucket.to_owned(),
+        name: name.to_owned(),
+        size: body.len() as i64,
+        md5: base64::engine::general_purpose::STANDARD.encode(Md5::digest(&body)),
+        multipart_md5: None,
+        etag: uuid::Uuid::new_v4().to_string(),
+        version_id: uuid::Uuid::new_v4().to_string(),
+        time_created: now.clone(),
+        time_modified: now,
+        storage_tier: "Standard".to_owned(),
+        headers: ObjectHeaders {
+            content_type: Some(content_type.to_owned()),
+            ..ObjectHeaders::default()
+        },
+        metadata: Default::default(),
+        blob: blob.clone(),
+    };
+    let replaced = state.tx(|tx| {
+        if !store::bucket_exists(tx, ns, bucket)? {
+            return Err(store::bucket_not_found(ns, bucket));
+        }
+        store::upsert_object(tx, &row)
+    });
+    match replaced {
+        Ok(Some(old)) => {
+            let _ = std::fs::remove_file(dir.join(old));
+            Ok(())
+        }
+        Ok(None) => Ok(()),
+        Err(e) => {
+            let _ = std::fs::remove_file(dir.join(&blob));
+            Err(e)
+        }
+    }
+}
