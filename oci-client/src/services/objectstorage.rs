@@ -18,6 +18,14 @@ use crate::error::{Error, Result};
 use crate::paginate::{Page, all_pages, collect_all, page_request};
 use crate::request::{OciRequest, RequestBody, segment};
 
+mod keys;
+mod upload;
+
+pub use keys::{BucketKey, ObjectKey};
+pub use upload::{
+    FileDigest, FileUpload, MULTIPART_PART_SIZE, MULTIPART_THRESHOLD, md5_base64, normalize_md5,
+};
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateBucketDetails {

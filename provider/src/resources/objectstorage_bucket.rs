@@ -17,10 +17,12 @@ use oci_client::services::objectstorage::{
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use tfplugin::config_validators::unique_key;
+use tfplugin::plan_modifiers::{match_elements_by_key, use_state_for_unknown_if};
 use tfplugin::schema::Nesting;
 use tfplugin::{
     AttributePath, CreateRequest, DeleteRequest, Diagnostics, ImportRequest, ModifyPlan,
-    ReadRequest, Resource, Schema, UpdateRequest, ValidateRequest, Value, async_trait, validators,
+    PlanChange, ReadRequest, Resource, Schema, UpdateRequest, Value, async_trait, validators,
 };
 
 use crate::convert::{
@@ -205,14 +207,27 @@ impl Resource for BucketResource {
             .attribute("replication_enabled", |a| {
                 a.computed().use_state_for_unknown()
             })
+            // Rules are matched by name, so an unrelated update keeps their ids and times known.
             .block("retention_rules", |b| {
                 b.nesting(Nesting::Set)
+                    .plan_modifier(match_elements_by_key("display_name"))
                     .attribute("display_name", |a| {
                         a.required().validator(validators::length(1, 256))
                     })
-                    .attribute("retention_rule_id", |a| a.computed())
-                    .attribute("time_created", |a| a.computed())
-                    .attribute("time_modified", |a| a.computed())
+                    .attribute("retention_rule_id", |a| {
+                        a.computed().use_state_for_unknown()
+                    })
+                    .attribute("time_created", |a| a.computed().use_state_for_unknown())
+                    .attribute("time_modified", |a| {
+                        a.computed().plan_modifier(use_state_for_unknown_if(
+                            "the rule's duration and lock time are unchanged",
+                            |p| {
+                                ["duration", "time_rule_locked"]
+                                    .iter()
+                                    .all(|k| p.prior_object.attr(k) == p.config_object.attr(k))
+                            },
+                        ))
+                    })
                     .attribute("time_rule_locked", |a| {
                         a.optional().validator(validators::regex(
                             r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$",
@@ -247,19 +262,24 @@ impl Resource for BucketResource {
                     .use_state_for_unknown()
                     .validator(validators::one_of(&["Enabled", "Disabled", "Suspended"]))
             })
+            .config_validator(
+                unique_key("retention_rules", "display_name")
+                    .summary("Duplicate Retention Rule Name")
+                    .detail(
+                        "Two retention rules are named {value}; rules are matched by name, so \
+                         names must be unique.",
+                    ),
+            )
             .build()
     }
 
-    async fn validate(&self, req: ValidateRequest<BucketState>, diags: &mut Diagnostics) {
-        check_retention_rule_names(&req.config, diags);
-    }
-
     async fn modify_plan(&self, req: &mut ModifyPlan<BucketState, Oci>, diags: &mut Diagnostics) {
-        let Some(planned) = req.planned.as_mut() else {
-            return;
+        let (config, prior) = match &req.change {
+            PlanChange::Create { config, .. } => (config, None),
+            PlanChange::Update { config, prior, .. } => (config, Some(prior)),
+            PlanChange::Destroy { .. } => return,
         };
-        let config = req.config.as_ref().expect("config present when planned is");
-        let Some(prior) = req.prior.as_ref() else {
+        let Some(prior) = prior else {
             if config.versioning.as_str() == Some("Suspended") {
                 diags.attribute_error(
                     AttributePath::new("versioning"),
@@ -280,21 +300,6 @@ impl Resource for BucketResource {
                 "Versioning was enabled on this bucket; OCI can only suspend it now. Set \
                  versioning = \"Suspended\".",
             );
-        }
-        // Keep the ids and times of retention rules that do not change, so an unrelated update
-        // does not show every rule as "known after apply".
-        for rule in &mut planned.retention_rules {
-            if let Some(old) = prior
-                .retention_rules
-                .iter()
-                .find(|r| r.display_name == rule.display_name)
-            {
-                rule.retention_rule_id = old.retention_rule_id.clone();
-                rule.time_created = old.time_created.clone();
-                if old.duration == rule.duration && old.time_rule_locked == rule.time_rule_locked {
-                    rule.time_modified = old.time_modified.clone();
-                }
-            }
         }
     }
 
@@ -687,21 +692,6 @@ fn retention_rule_changes<'a>(
         }
     }
     ops
-}
-
-fn check_retention_rule_names(config: &BucketState, diags: &mut Diagnostics) {
-    let mut seen = std::collections::BTreeSet::new();
-    for rule in &config.retention_rules {
-        if let Some(name) = rule.display_name.as_known()
-            && !seen.insert(name.clone())
-        {
-            diags.attribute_error(
-                AttributePath::new("retention_rules"),
-                "Duplicate Retention Rule Name",
-                format!("Two retention rules are named {name:?}; rules are matched by name, so names must be unique."),
-            );
-        }
-    }
 }
 
 #[cfg(test)]

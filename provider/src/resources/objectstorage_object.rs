@@ -25,9 +25,11 @@ use oci_client::services::objectstorage::{
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use tfplugin::config_validators::conflicts_with;
 use tfplugin::{
     AttributePath, CreateRequest, DeleteRequest, Diagnostics, ImportRequest, ModifyPlan,
-    ReadRequest, Resource, Schema, UpdateRequest, ValidateRequest, Value, async_trait, validators,
+    PlanChange, ReadRequest, Resource, Schema, UpdateRequest, ValidateRequest, Value, async_trait,
+    validators,
 };
 
 use crate::convert::{known, map_value, object_storage_id, parse_object_storage_id};
@@ -154,18 +156,14 @@ impl Resource for ObjectResource {
             })
             .attribute("version_id", |a| a.computed())
             .attribute("work_request_id", |a| a.computed().use_state_for_unknown())
+            .config_validator(conflicts_with(&["content", "source"]).detail(
+                "Set either content (inline data) or source (a local file path), not both.",
+            ))
             .build()
     }
 
     async fn validate(&self, req: ValidateRequest<ObjectState>, diags: &mut Diagnostics) {
         let c = &req.config;
-        if !c.content.is_null() && !c.source.is_null() {
-            diags.attribute_error(
-                AttributePath::new("source"),
-                "Conflicting Attributes",
-                "Set either content (inline data) or source (a local file path), not both.",
-            );
-        }
         if let Some(path) = c.source.as_known() {
             match std::fs::metadata(path) {
                 Ok(m) if m.is_file() => {}
@@ -193,10 +191,8 @@ impl Resource for ObjectResource {
     }
 
     async fn modify_plan(&self, req: &mut ModifyPlan<ObjectState, Oci>, diags: &mut Diagnostics) {
-        let Some(planned) = req.planned.as_mut() else {
-            if let Some(prior) = &req.prior
-                && prior.delete_all_object_versions.as_known() == Some(&true)
-            {
+        if let PlanChange::Destroy { prior } = &req.change {
+            if prior.delete_all_object_versions.as_known() == Some(&true) {
                 diags.warning(
                     "Older Object Versions Are Kept",
                     "delete_all_object_versions is set, but this provider deletes only the current \
@@ -204,8 +200,10 @@ impl Resource for ObjectResource {
                 );
             }
             return;
+        }
+        let Some((planned, config, prior)) = req.change.planning() else {
+            return;
         };
-        let config = req.config.as_ref().expect("config present when planned is");
         if let (Some(ns), Some(b), Some(o)) = (
             planned.namespace.as_known(),
             planned.bucket.as_known(),
@@ -250,7 +248,7 @@ impl Resource for ObjectResource {
                 planned.content_length = Value::Unknown;
             }
         }
-        let Some(prior) = req.prior.as_ref() else {
+        let Some(prior) = prior else {
             return;
         };
         if needs_upload(prior, planned) {
