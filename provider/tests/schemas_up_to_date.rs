@@ -8,6 +8,10 @@ use schemars::JsonSchema;
 use terraform_provider_oci::data_sources::objectstorage_namespace::{
     NamespaceDataSource, NamespaceState,
 };
+use terraform_provider_oci::resources::identity_dynamic_group::{
+    DynamicGroupResource, DynamicGroupState,
+};
+use terraform_provider_oci::resources::identity_policy::{PolicyResource, PolicyState};
 use terraform_provider_oci::resources::objectstorage_bucket::{BucketResource, BucketState};
 use terraform_provider_oci::resources::objectstorage_object::{ObjectResource, ObjectState};
 use terraform_provider_oci::{OciProvider, OciProviderConfig};
@@ -40,6 +44,18 @@ fn schemas_are_up_to_date() {
         (
             "provider.json",
             document::<OciProviderConfig>("oci", "provider", &OciProvider.schema()),
+        ),
+        (
+            "oci_identity_dynamic_group.json",
+            document::<DynamicGroupState>(
+                "oci_identity_dynamic_group",
+                "resource",
+                &DynamicGroupResource.schema(),
+            ),
+        ),
+        (
+            "oci_identity_policy.json",
+            document::<PolicyState>("oci_identity_policy", "resource", &PolicyResource.schema()),
         ),
         (
             "oci_objectstorage_bucket.json",

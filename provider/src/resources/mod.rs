@@ -1,6 +1,8 @@
 //! One module per Terraform resource type, named after the type without the `oci_` prefix.
 //! [`all`] is the only registry.
 
+pub mod identity_dynamic_group;
+pub mod identity_policy;
 pub mod objectstorage_bucket;
 pub mod objectstorage_object;
 
@@ -9,6 +11,8 @@ use tfplugin::AnyResource;
 /// Every resource type the provider serves.
 pub fn all() -> Vec<AnyResource> {
     vec![
+        AnyResource::new(identity_dynamic_group::DynamicGroupResource),
+        AnyResource::new(identity_policy::PolicyResource),
         AnyResource::new(objectstorage_bucket::BucketResource),
         AnyResource::new(objectstorage_object::ObjectResource),
     ]
