@@ -15,6 +15,7 @@ fn env_with_fragment(dir: &Path) -> Env {
     let mut env = Env::new();
     let tenancy = env.tenancy().to_string();
     env.wd.set_env("TF_VAR_compartment_ocid", &tenancy);
+    env.wd.set_env("TF_VAR_tenancy_ocid", &tenancy);
     for entry in std::fs::read_dir(dir).unwrap().flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.ends_with(".tf") {
@@ -27,8 +28,13 @@ fn env_with_fragment(dir: &Path) -> Env {
     env
 }
 
-/// `terraform import ADDRESS "ID"` from an import.sh, with `<namespace>` filled in.
-fn import_command(dir: &Path, namespace: &str) -> (String, String) {
+/// `terraform import ADDRESS "ID"` from an import.sh, with `<namespace>` and an `<…_ocid>`
+/// placeholder filled in (the OCID from `state_id`, the resource's id in state).
+fn import_command(
+    dir: &Path,
+    namespace: &str,
+    state_id: impl Fn(&str) -> String,
+) -> (String, String) {
     let text = std::fs::read_to_string(dir.join("import.sh")).unwrap();
     let line = text
         .lines()
@@ -36,24 +42,51 @@ fn import_command(dir: &Path, namespace: &str) -> (String, String) {
         .expect("an import command");
     let rest = line.trim_start_matches("terraform import ");
     let (address, id) = rest.split_once(' ').unwrap();
-    (
-        address.to_string(),
-        id.trim()
-            .trim_matches('"')
-            .replace("<namespace>", namespace),
-    )
+    let id = id
+        .trim()
+        .trim_matches('"')
+        .replace("<namespace>", namespace);
+    let id = if id.starts_with('<') && id.ends_with("_ocid>") {
+        state_id(address)
+    } else {
+        id
+    };
+    (address.to_string(), id)
 }
 
 #[test]
 fn resource_examples_apply_import_and_destroy() {
-    for ty in ["oci_objectstorage_bucket", "oci_objectstorage_object"] {
+    for ty in [
+        "oci_objectstorage_bucket",
+        "oci_objectstorage_object",
+        "oci_identity_dynamic_group",
+        "oci_identity_policy",
+    ] {
         let dir = examples().join("resources").join(ty);
         let env = env_with_fragment(&dir);
         env.wd.step();
-        let (address, id) = import_command(&dir, env.namespace());
+        let (address, id) = import_command(&dir, env.namespace(), |address| {
+            env.wd
+                .resource_values(address)
+                .expect("imported resource in state")["id"]
+                .as_str()
+                .expect("an id")
+                .to_string()
+        });
         assert!(address.starts_with(ty), "{ty}/import.sh imports {address}");
         env.wd
-            .import_verify(&address, &id, &["content", "source", "force_destroy"]);
+            // Imported policy texts are the service's spelling: equal in meaning, not in bytes.
+            .import_verify(
+                &address,
+                &id,
+                &[
+                    "content",
+                    "source",
+                    "force_destroy",
+                    "matching_rule",
+                    "statements",
+                ],
+            );
         env.wd.destroy();
         env.assert_nothing_left();
     }
