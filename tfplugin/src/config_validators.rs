@@ -65,19 +65,21 @@ enum Rule {
     ExactlyOneOf,
     AtLeastOneOf,
     RequiredWith,
+    /// `subject` is the block, `names[0]` the key attribute.
+    UniqueKey,
 }
 
 /// A stock validator; refine its message with [`Self::summary`] and [`Self::detail`].
-pub struct Combination {
+pub struct AttributeRule {
     rule: Rule,
-    /// For `RequiredWith`: the attribute that needs the others.
+    /// For `RequiredWith`: the attribute that needs the others; for `UniqueKey`: the block.
     subject: Option<String>,
     names: Vec<String>,
     summary: Option<String>,
     detail: Option<String>,
 }
 
-impl Combination {
+impl AttributeRule {
     fn new(rule: Rule, subject: Option<&str>, names: &[&str]) -> Self {
         Self {
             rule,
@@ -95,7 +97,8 @@ impl Combination {
         self
     }
 
-    /// Replaces the diagnostic detail (say what to do).
+    /// Replaces the diagnostic detail (say what to do). For [`unique_key`], `{value}` stands
+    /// for the repeated value, quoted.
     #[must_use]
     pub fn detail(mut self, detail: &str) -> Self {
         self.detail = Some(detail.to_string());
@@ -112,27 +115,27 @@ impl Combination {
 }
 
 /// At most one of `names` may be set. Reported at each set attribute after the first.
-pub fn conflicts_with(names: &[&str]) -> Combination {
-    Combination::new(Rule::ConflictsWith, None, names)
+pub fn conflicts_with(names: &[&str]) -> AttributeRule {
+    AttributeRule::new(Rule::ConflictsWith, None, names)
 }
 
 /// Exactly one of `names` must be set. None set: reported at the first name; several: at each
 /// set attribute after the first.
-pub fn exactly_one_of(names: &[&str]) -> Combination {
-    Combination::new(Rule::ExactlyOneOf, None, names)
+pub fn exactly_one_of(names: &[&str]) -> AttributeRule {
+    AttributeRule::new(Rule::ExactlyOneOf, None, names)
 }
 
 /// At least one of `names` must be set; reported at the first name.
-pub fn at_least_one_of(names: &[&str]) -> Combination {
-    Combination::new(Rule::AtLeastOneOf, None, names)
+pub fn at_least_one_of(names: &[&str]) -> AttributeRule {
+    AttributeRule::new(Rule::AtLeastOneOf, None, names)
 }
 
 /// When `name` is set, every one of `others` must be set too; reported at `name`.
-pub fn required_with(name: &str, others: &[&str]) -> Combination {
-    Combination::new(Rule::RequiredWith, Some(name), others)
+pub fn required_with(name: &str, others: &[&str]) -> AttributeRule {
+    AttributeRule::new(Rule::RequiredWith, Some(name), others)
 }
 
-impl ConfigValidator for Combination {
+impl ConfigValidator for AttributeRule {
     fn description(&self) -> String {
         let n = list(&self.names);
         match self.rule {
@@ -143,18 +146,31 @@ impl ConfigValidator for Combination {
                 "{} requires: {n}",
                 self.subject.as_deref().unwrap_or_default()
             ),
+            Rule::UniqueKey => format!(
+                "{} elements have unique {n}",
+                self.subject.as_deref().unwrap_or_default()
+            ),
         }
     }
 
     fn names(&self) -> Vec<String> {
-        let mut v = self.names.clone();
-        v.extend(self.subject.clone());
-        v
+        match self.rule {
+            // The key is an attribute of the block's elements, not of this object.
+            Rule::UniqueKey => self.subject.iter().cloned().collect(),
+            _ => {
+                let mut v = self.names.clone();
+                v.extend(self.subject.clone());
+                v
+            }
+        }
     }
 
     fn validate(&self, object: &Val, path: &AttributePath, diags: &mut Diagnostics) {
         if *object == Val::Null || *object == Val::Unknown {
             return;
+        }
+        if self.rule == Rule::UniqueKey {
+            return self.validate_unique_key(object, path, diags);
         }
         let state: Vec<(&String, Option<bool>)> = self
             .names
@@ -230,58 +246,23 @@ impl ConfigValidator for Combination {
 
 /// In the nested list or set block `block`, no two elements may have the same known value of
 /// `key` (what [`crate::plan_modifiers::match_elements_by_key`] needs). Reported at the block,
-/// once per repeated value. In a custom [`UniqueKey::detail`], `{value}` stands for the repeated
-/// value, quoted.
-pub fn unique_key(block: &str, key: &str) -> UniqueKey {
-    UniqueKey {
-        block: block.to_string(),
-        key: key.to_string(),
-        summary: None,
-        detail: None,
-    }
+/// once per repeated value.
+pub fn unique_key(block: &str, key: &str) -> AttributeRule {
+    AttributeRule::new(Rule::UniqueKey, Some(block), &[key])
 }
 
-/// See [`unique_key`].
-pub struct UniqueKey {
-    block: String,
-    key: String,
-    summary: Option<String>,
-    detail: Option<String>,
-}
-
-impl UniqueKey {
-    /// Replaces the diagnostic summary.
-    #[must_use]
-    pub fn summary(mut self, summary: &str) -> Self {
-        self.summary = Some(summary.to_string());
-        self
-    }
-
-    /// Replaces the diagnostic detail; `{value}` is replaced by the repeated value, quoted.
-    #[must_use]
-    pub fn detail(mut self, detail: &str) -> Self {
-        self.detail = Some(detail.to_string());
-        self
-    }
-}
-
-impl ConfigValidator for UniqueKey {
-    fn description(&self) -> String {
-        format!("{} elements have unique {}", self.block, self.key)
-    }
-
-    fn names(&self) -> Vec<String> {
-        vec![self.block.clone()]
-    }
-
-    fn validate(&self, object: &Val, path: &AttributePath, diags: &mut Diagnostics) {
-        let Val::List(items) = object.attr(&self.block) else {
+impl AttributeRule {
+    fn validate_unique_key(&self, object: &Val, path: &AttributePath, diags: &mut Diagnostics) {
+        let (Some(block), Some(key)) = (&self.subject, self.names.first()) else {
+            return;
+        };
+        let Val::List(items) = object.attr(block) else {
             return;
         };
         let mut seen: Vec<&str> = Vec::new();
         let mut reported: Vec<&str> = Vec::new();
         for item in items {
-            let Val::String(k) = item.attr(&self.key) else {
+            let Val::String(k) = item.attr(key) else {
                 continue;
             };
             if !seen.contains(&k.as_str()) {
@@ -293,19 +274,17 @@ impl ConfigValidator for UniqueKey {
             }
             reported.push(k);
             let quoted = format!("{k:?}");
-            let bp = path.attr(&self.block);
-            let detail = match &self.detail {
-                Some(d) => d.replace("{value}", &quoted),
-                None => format!(
-                    "Two elements of {bp} have {} = {quoted}; elements are matched by {}, so it \
-                     must be unique.",
-                    self.key, self.key
-                ),
-            };
+            let bp = path.attr(block);
+            let detail = format!(
+                "Two elements of {bp} have {key} = {quoted}; elements are matched by {key}, so it \
+                 must be unique."
+            );
             diags.attribute_error(
                 bp,
                 self.summary.as_deref().unwrap_or("Duplicate Element Key"),
-                detail,
+                self.detail
+                    .as_ref()
+                    .map_or(detail, |d| d.replace("{value}", &quoted)),
             );
         }
     }

@@ -279,12 +279,15 @@ pub trait Resource: Send + Sync + 'static {
     /// The schema; see [`Schema::builder`].
     fn schema(&self) -> Schema;
 
-    /// Checks configuration beyond the schema's validators (cross-attribute rules). Values may be
+    /// Checks configuration beyond what the schema declares (attribute validators and
+    /// [`crate::config_validators`] such as conflicts-with), e.g. a file that must exist. Values may be
     /// unknown; check only known ones.
     async fn validate(&self, _req: ValidateRequest<Self::State>, _diags: &mut Diagnostics) {}
 
-    /// Adjusts the plan after the framework's steps: normalisation (keep the prior value when
-    /// the configured one is semantically equal), extra replacement paths, warnings.
+    /// Adjusts the plan after the framework's steps, for what the schema cannot declare (see
+    /// [`crate::plan_modifiers`] for what it can): values predicted from others, extra
+    /// replacement paths, plan-time errors and warnings. Gets create, update or destroy as
+    /// [`PlanChange`].
     async fn modify_plan(
         &self,
         _req: &mut ModifyPlan<Self::State, Self::ProviderData>,

@@ -872,8 +872,9 @@ fn json_schema_type(schema: &serde_json::Value) -> Result<Type, String> {
 }
 
 /// Asserts that the state struct's serialized field names are exactly the schema's attribute and
-/// block names. Use it in each resource's unit tests; it catches serde attributes (skip, rename)
-/// that make the struct and its schema disagree.
+/// block names; it catches serde attributes (skip, rename) that make the struct and its schema
+/// disagree. For registered types, [`crate::AnyResource::state_fields`] lets one test check a
+/// whole registry.
 ///
 /// # Panics
 /// When the names differ, listing both sides.
@@ -891,6 +892,41 @@ pub fn assert_fields_match<T: Serialize + Default>(schema: &Schema) {
     );
 }
 
+/// Walks the objects of a value: `value` itself (of `block`) and every nested block element,
+/// with their paths (set elements address the set itself). `f(block, object, path)`.
+pub(crate) fn walk_objects<'v>(
+    block: &Block,
+    value: &'v Val,
+    path: &AttributePath,
+    f: &mut dyn FnMut(&Block, &'v Val, &AttributePath),
+) {
+    f(block, value, path);
+    for b in &block.blocks {
+        let bp = path.attr(&b.name);
+        match (b.nesting, value.attr(&b.name)) {
+            (Nesting::Single | Nesting::Group, v @ Val::Map(_)) => {
+                walk_objects(&b.block, v, &bp, f)
+            }
+            (Nesting::List, Val::List(items)) => {
+                for (i, v) in items.iter().enumerate() {
+                    walk_objects(&b.block, v, &bp.index(i), f);
+                }
+            }
+            (Nesting::Set, Val::List(items)) => {
+                for v in items {
+                    walk_objects(&b.block, v, &bp, f);
+                }
+            }
+            (Nesting::Map, Val::Map(m)) => {
+                for (k, v) in m {
+                    walk_objects(&b.block, v, &bp.key(k), f);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 /// Walks a block's attributes with their paths inside `value` (nested blocks included; set
 /// elements address the set itself). `f(attribute, path, value_at_path)`.
 pub(crate) fn walk_attributes<'v>(
@@ -899,33 +935,11 @@ pub(crate) fn walk_attributes<'v>(
     path: &AttributePath,
     f: &mut dyn FnMut(&Attribute, &AttributePath, &'v Val),
 ) {
-    for a in &block.attributes {
-        f(a, &path.attr(&a.name), value.attr(&a.name));
-    }
-    for b in &block.blocks {
-        let bp = path.attr(&b.name);
-        match (b.nesting, value.attr(&b.name)) {
-            (Nesting::Single | Nesting::Group, v @ Val::Map(_)) => {
-                walk_attributes(&b.block, v, &bp, f)
-            }
-            (Nesting::List, Val::List(items)) => {
-                for (i, v) in items.iter().enumerate() {
-                    walk_attributes(&b.block, v, &bp.index(i), f);
-                }
-            }
-            (Nesting::Set, Val::List(items)) => {
-                for v in items {
-                    walk_attributes(&b.block, v, &bp, f);
-                }
-            }
-            (Nesting::Map, Val::Map(m)) => {
-                for (k, v) in m {
-                    walk_attributes(&b.block, v, &bp.key(k), f);
-                }
-            }
-            _ => {}
+    walk_objects(block, value, path, &mut |b, object, at| {
+        for a in &b.attributes {
+            f(a, &at.attr(&a.name), object.attr(&a.name));
         }
-    }
+    });
 }
 
 #[cfg(test)]

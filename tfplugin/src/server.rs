@@ -11,7 +11,9 @@ use crate::resource::CancellationToken;
 use crate::resource::{
     AnyDataSource, AnyResource, Ctx, DynProvider, Private, ProviderData, RawPlan,
 };
-use crate::schema::{Attribute, Block, NestedBlock, Nesting, Schema, walk_attributes};
+use crate::schema::{
+    Attribute, Block, NestedBlock, Nesting, Schema, walk_attributes, walk_objects,
+};
 
 /// A resource type with its schema built once.
 pub(crate) struct ResourceEntry {
@@ -133,12 +135,7 @@ impl Framework {
     pub async fn validate_provider(&self, config: &Val, diags: &mut Diagnostics) {
         let config = null_object(config, &self.provider_ty);
         run_validators(&self.provider_schema.block, &config, diags);
-        run_config_validators(
-            &self.provider_schema.block,
-            &config,
-            &AttributePath::root(),
-            diags,
-        );
+        run_config_validators(&self.provider_schema.block, &config, diags);
         if !diags.has_errors() {
             let r = shielded(self.provider.validate(&config, diags)).await;
             recover(r, (), "provider", "validate", diags);
@@ -172,7 +169,7 @@ impl Framework {
             return;
         };
         run_validators(&r.schema.block, config, diags);
-        run_config_validators(&r.schema.block, config, &AttributePath::root(), diags);
+        run_config_validators(&r.schema.block, config, diags);
         if !diags.has_errors() {
             let out = shielded(r.resource.0.validate(config, diags)).await;
             recover(out, (), type_name, "validate", diags);
@@ -433,7 +430,7 @@ impl Framework {
             return;
         };
         run_validators(&d.schema.block, config, diags);
-        run_config_validators(&d.schema.block, config, &AttributePath::root(), diags);
+        run_config_validators(&d.schema.block, config, diags);
         if !diags.has_errors() {
             let out = shielded(d.data_source.0.validate(config, diags)).await;
             recover(out, (), type_name, "validate", diags);
@@ -660,18 +657,36 @@ fn element(v: &Val, i: usize) -> &Val {
     }
 }
 
-fn apply_defaults(block: &Block, planned: &mut Val, config: &Val) {
+/// Sets each attribute that configuration leaves null to `pick(attribute)`, if that says one.
+fn fill_unset(
+    block: &Block,
+    planned: &mut Val,
+    config: &Val,
+    pick: &dyn Fn(&Attribute) -> Option<Val>,
+) {
     zip_attributes(
         block,
         planned,
         config,
         &Val::Null,
         &mut |a, slot, c, _, _| {
-            if let (Some(d), Val::Null) = (&a.default, c) {
-                *slot = d.clone();
+            if *c == Val::Null
+                && let Some(v) = pick(a)
+            {
+                *slot = v;
             }
         },
     );
+}
+
+fn apply_defaults(block: &Block, planned: &mut Val, config: &Val) {
+    fill_unset(block, planned, config, &|a| a.default.clone());
+}
+
+fn mark_computed_unknown(block: &Block, planned: &mut Val, config: &Val) {
+    fill_unset(block, planned, config, &|a| {
+        (a.computed && a.default.is_none()).then_some(Val::Unknown)
+    });
 }
 
 fn null_write_only(block: &Block, v: &mut Val) {
@@ -680,20 +695,6 @@ fn null_write_only(block: &Block, v: &mut Val) {
             *slot = Val::Null;
         }
     });
-}
-
-fn mark_computed_unknown(block: &Block, planned: &mut Val, config: &Val) {
-    zip_attributes(
-        block,
-        planned,
-        config,
-        &Val::Null,
-        &mut |a, slot, c, _, _| {
-            if a.computed && a.default.is_none() && *c == Val::Null {
-                *slot = Val::Unknown;
-            }
-        },
-    );
 }
 
 /// Phase 1 of the attribute plan modifiers: each modifier may change its planned value.
@@ -715,40 +716,17 @@ fn run_plan_modifiers(block: &Block, planned: &mut Val, config: &Val, prior: &Va
 
 /// Runs the rules between attributes of `block` on `config`, and of nested blocks on each of
 /// their elements.
-fn run_config_validators(
-    block: &Block,
-    config: &Val,
-    path: &AttributePath,
-    diags: &mut Diagnostics,
-) {
-    if !matches!(config, Val::Map(_)) {
-        return;
-    }
-    for v in &block.config_validators {
-        v.validate(config, path, diags);
-    }
-    for b in &block.blocks {
-        let bp = path.attr(&b.name);
-        match (b.nesting, config.attr(&b.name)) {
-            (Nesting::Single | Nesting::Group, v) => run_config_validators(&b.block, v, &bp, diags),
-            (Nesting::List, Val::List(items)) => {
-                for (i, v) in items.iter().enumerate() {
-                    run_config_validators(&b.block, v, &bp.index(i), diags);
-                }
+fn run_config_validators(block: &Block, config: &Val, diags: &mut Diagnostics) {
+    walk_objects(
+        block,
+        config,
+        &AttributePath::root(),
+        &mut |b, object, path| {
+            for v in &b.config_validators {
+                v.validate(object, path, diags);
             }
-            (Nesting::Set, Val::List(items)) => {
-                for v in items {
-                    run_config_validators(&b.block, v, &bp, diags);
-                }
-            }
-            (Nesting::Map, Val::Map(m)) => {
-                for (k, v) in m {
-                    run_config_validators(&b.block, v, &bp.key(k), diags);
-                }
-            }
-            _ => {}
-        }
-    }
+        },
+    );
 }
 
 pub(crate) fn collect_requires_replace(

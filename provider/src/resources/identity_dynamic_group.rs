@@ -458,11 +458,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn schema_matches_state_struct() {
-        tfplugin::schema::assert_fields_match::<DynamicGroupState>(&DynamicGroupResource.schema());
-    }
-
-    #[test]
     fn heredoc_rule_is_sent_canonical_and_kept_as_written() {
         let heredoc = "ALL {\n    resource.type = 'dataflowrun',\n    resource.compartment.id = 'ocid1.compartment.oc1..aaaa'\n  }\n";
         let sent = rule_to_send(heredoc);

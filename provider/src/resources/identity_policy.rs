@@ -570,11 +570,6 @@ mod tests {
     }
 
     #[test]
-    fn schema_matches_state_struct() {
-        tfplugin::schema::assert_fields_match::<PolicyState>(&PolicyResource.schema());
-    }
-
-    #[test]
     fn state_keeps_the_configured_spelling_of_equivalent_statements() {
         let remote = vec![
             "Allow group Admins to manage buckets in compartment lab".to_string(),

@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 use oci_client::services::objectstorage::{
-    Bucket, CreateBucketDetails, ListObjectsRequest, RetentionDuration, RetentionRule,
+    Bucket, BucketKey, CreateBucketDetails, ListObjectsRequest, RetentionDuration, RetentionRule,
     RetentionRuleDetails, UpdateBucketDetails,
 };
 use schemars::JsonSchema;
@@ -26,8 +26,7 @@ use tfplugin::{
 };
 
 use crate::convert::{
-    changed, flatten_defined_tags, known, map_value, nest_defined_tags, object_storage_id,
-    parse_object_storage_id, time_value,
+    changed, flatten_defined_tags, known, map_value, nest_defined_tags, time_value,
 };
 use crate::diag::{OrDiag, api_error};
 use crate::provider::Oci;
@@ -313,7 +312,7 @@ impl Resource for BucketResource {
         let doing = format!("creating bucket {name:?} in namespace {ns:?}");
         let client = &req.provider.client;
         if let Err(e) = client.create_bucket(&ns, &create_details(plan)).await {
-            if e.code() == Some("BucketAlreadyExists") {
+            if e.is_conflict_code("BucketAlreadyExists") {
                 diags.attribute_error(
                     AttributePath::new("name"),
                     "Bucket Already Exists",
@@ -321,7 +320,7 @@ impl Resource for BucketResource {
                         "A bucket named {name:?} already exists in namespace {ns:?}. Choose \
                          another name, or bring the existing bucket under Terraform with:\n  \
                          terraform import {TYPE_NAME}.<name> {}",
-                        object_storage_id(&ns, &name, None)
+                        BucketKey::new(&ns, &name)
                     ),
                 );
             } else {
@@ -400,14 +399,22 @@ impl Resource for BucketResource {
         let client = &req.provider.client;
         let doing = format!("deleting bucket {name:?} in namespace {ns:?}");
         if prior.force_destroy.as_known() == Some(&true)
-            && !empty_bucket(client, &ns, &name, diags).await
+            && client
+                .empty_bucket(&BucketKey::new(&ns, &name))
+                .await
+                .or_diag(
+                    diags,
+                    "Empty Bucket Error",
+                    &format!("emptying bucket {name:?} before deleting it (force_destroy)"),
+                )
+                .is_none()
         {
             return;
         }
         match client.delete_bucket(&ns, &name, None).await {
             Ok(_) => {}
             Err(e) if e.is_not_found() => {}
-            Err(e) if e.code() == Some("BucketNotEmpty") => {
+            Err(e) if e.is_conflict_code("BucketNotEmpty") => {
                 let sample = client
                     .list_objects(
                         &ns,
@@ -451,23 +458,16 @@ impl Resource for BucketResource {
         req: ImportRequest<Oci>,
         diags: &mut Diagnostics,
     ) -> Option<BucketState> {
-        match parse_object_storage_id(&req.id) {
-            Some((ns, name, None)) => Some(BucketState {
-                id: Value::Known(object_storage_id(&ns, &name, None)),
-                namespace: Value::Known(ns),
-                name: Value::Known(name),
+        match req.id.parse::<BucketKey>() {
+            Ok(key) => Some(BucketState {
+                id: Value::Known(key.to_string()),
+                namespace: Value::Known(key.namespace),
+                name: Value::Known(key.bucket),
                 force_destroy: Value::Known(false),
                 ..Default::default()
             }),
-            _ => {
-                diags.error(
-                    "Invalid Import ID",
-                    format!(
-                        "Expected an ID of the form n/{{namespace}}/b/{{bucket_name}}, e.g. \
-                         n/axaxnpcrorw5/b/dataflow-lab-input; got {:?}.",
-                        req.id
-                    ),
-                );
+            Err(e) => {
+                diags.error("Invalid Import ID", e.to_string());
                 None
             }
         }
@@ -494,58 +494,6 @@ async fn read_bucket(
         &doing,
     )?;
     Some(bucket_state(&bucket.value, &rules, current))
-}
-
-/// Deletes every object and unfinished multipart upload; false (with a diagnostic) on failure.
-async fn empty_bucket(
-    client: &oci_client::Client,
-    ns: &str,
-    name: &str,
-    diags: &mut Diagnostics,
-) -> bool {
-    let doing = format!("emptying bucket {name:?} before deleting it (force_destroy)");
-    let Some(list) = client
-        .list_all_objects(ns, name, &ListObjectsRequest::default())
-        .await
-        .or_diag(diags, "Empty Bucket Error", &doing)
-    else {
-        return false;
-    };
-    for o in list.objects {
-        if let Err(e) = client.delete_object(ns, name, &o.name, None).await
-            && !e.is_not_found()
-        {
-            api_error(
-                diags,
-                "Empty Bucket Error",
-                &format!("{doing}: object {:?}", o.name),
-                &e,
-            );
-            return false;
-        }
-    }
-    let mut page = None;
-    loop {
-        let Some(uploads) = client
-            .list_multipart_uploads(ns, name, page.as_deref())
-            .await
-            .or_diag(diags, "Empty Bucket Error", &doing)
-        else {
-            return false;
-        };
-        for u in uploads.items {
-            if let Err(e) = client.abort_multipart_upload(&u).await
-                && !e.is_not_found()
-            {
-                api_error(diags, "Empty Bucket Error", &doing, &e);
-                return false;
-            }
-        }
-        match uploads.next_page {
-            Some(p) => page = Some(p),
-            None => return true,
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -597,7 +545,7 @@ fn update_details(prior: &BucketState, plan: &BucketState) -> Option<UpdateBucke
 
 fn bucket_state(b: &Bucket, rules: &[RetentionRule], current: &BucketState) -> BucketState {
     BucketState {
-        id: Value::Known(object_storage_id(&b.namespace, &b.name, None)),
+        id: Value::Known(BucketKey::new(&b.namespace, &b.name).to_string()),
         access_type: b.public_access_type.clone().into(),
         approximate_count: Value::Null,
         approximate_size: Value::Null,
@@ -708,11 +656,6 @@ mod tests {
             retention_rule_id: Value::Known(format!("id-{name}")),
             ..Default::default()
         }
-    }
-
-    #[test]
-    fn schema_matches_state_struct() {
-        tfplugin::schema::assert_fields_match::<BucketState>(&BucketResource.schema());
     }
 
     #[test]

@@ -883,6 +883,56 @@ mod nested {
         v
     }
 
+    /// Replacement paths follow the element key: a reordered list is no change, a changed
+    /// forcing attribute is found on its own element.
+    #[test]
+    fn keyed_elements_are_compared_with_their_partner_not_their_neighbour() {
+        let keyed = |by_key: bool| {
+            Schema::builder::<Outer>()
+                .attribute("id", |a| a.computed())
+                .block("rule", |b| {
+                    let b = b
+                        .attribute("key", |a| a.required())
+                        .attribute("days", |a| a.optional().requires_replace());
+                    if by_key {
+                        b.plan_modifier(crate::plan_modifiers::match_elements_by_key("key"))
+                    } else {
+                        b
+                    }
+                })
+                .block("pick", |b| {
+                    b.attribute("key", |a| a.required())
+                        .attribute("days", |a| a.optional())
+                })
+                .block("settings", |b| {
+                    b.attribute("key", |a| a.optional())
+                        .attribute("days", |a| a.optional())
+                })
+                .build()
+        };
+        let paths = |schema: &Schema, prior: &Val, planned: &Val| {
+            let mut out = Vec::new();
+            collect_requires_replace(
+                &schema.block,
+                prior,
+                planned,
+                &AttributePath::root(),
+                &mut out,
+            );
+            out.iter().map(ToString::to_string).collect::<Vec<_>>()
+        };
+        let prior = outer(vec![rule("a", 1), rule("b", 2)], vec![], Val::Null);
+        let reordered = outer(vec![rule("b", 2), rule("a", 1)], vec![], Val::Null);
+        assert!(paths(&keyed(true), &prior, &reordered).is_empty());
+        assert_eq!(
+            paths(&keyed(false), &prior, &reordered),
+            ["rule[0].days", "rule[1].days"],
+            "by position, the same reorder forces replacement"
+        );
+        let changed = outer(vec![rule("b", 3), rule("a", 1)], vec![], Val::Null);
+        assert_eq!(paths(&keyed(true), &prior, &changed), ["rule[0].days"]);
+    }
+
     #[test]
     fn nesting_modes_come_from_the_field_types() {
         let s = schema();
