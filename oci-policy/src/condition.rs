@@ -29,11 +29,36 @@ pub enum Condition {
     },
 }
 
-/// A comparison operator.
+/// A comparison operator. `before`, `after`, `in` and `between` appear in `where` clauses
+/// only (time-based and list conditions); matching rules know `=` and `!=`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Op {
     Eq,
     Ne,
+    /// `request.utc-timestamp before '2026-01-01T00:00:00Z'`.
+    Before,
+    /// `request.utc-timestamp after '2026-01-01Z'`.
+    After,
+    /// `request.utc-timestamp.day-of-week in ('monday', 'tuesday')`; the value is a
+    /// [`Value::List`].
+    In,
+    /// `request.utc-timestamp.time-of-day between '09:00:00Z' and '17:00:00Z'`; the value is a
+    /// [`Value::Range`].
+    Between,
+}
+
+impl Op {
+    /// The operator as the canonical form writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Op::Eq => "=",
+            Op::Ne => "!=",
+            Op::Before => "before",
+            Op::After => "after",
+            Op::In => "in",
+            Op::Between => "between",
+        }
+    }
 }
 
 /// The right-hand side of a comparison.
@@ -44,8 +69,14 @@ pub enum Value {
     /// `/prefix*/`, `/*suffix/`, `/*infix*/`: `*` matches any run of characters. Stored without
     /// the slashes and trimmed of surrounding whitespace, which the service drops (issue #371).
     Pattern(String),
-    /// An unquoted word (`request.permission = OBJECT_READ`), kept as written.
+    /// An unquoted word (`request.permission = OBJECT_READ`), kept as written. Oracle's docs
+    /// quote every string value; words are accepted so a plan-time check never refuses what the
+    /// service might take, and the service stays the judge.
     Word(String),
+    /// `('a', 'b')` after `in`: quoted or word values, never empty, never nested.
+    List(Vec<Value>),
+    /// `'low' and 'high'` after `between`: quoted or word values.
+    Range(Box<Value>, Box<Value>),
 }
 
 /// Which grammar a condition belongs to; they differ in variables, values and keyword case.
@@ -90,8 +121,8 @@ impl<'a> Parser<'a> {
                 if !is_where_variable(&variable) {
                     return Err(self.sc.error(
                         &t,
-                        "a variable such as request.permission or target.bucket.name, \
-                         any {…} or all {…}",
+                        "a variable starting request. or target. (such as \
+                         target.bucket.name), any {…} or all {…}",
                     ));
                 }
                 false
@@ -102,23 +133,46 @@ impl<'a> Parser<'a> {
             },
         };
         let op_tok = self.sc.peek();
+        let word_op = match (mode, op_tok.tok) {
+            (Mode::Where, Tok::Word(w)) => match w.to_ascii_lowercase().as_str() {
+                "before" => Some(Op::Before),
+                "after" => Some(Op::After),
+                "in" => Some(Op::In),
+                "between" => Some(Op::Between),
+                _ => None,
+            },
+            _ => None,
+        };
         let op = match op_tok.tok {
             Tok::Eq => Op::Eq,
             Tok::Ne => Op::Ne,
+            _ if word_op.is_some() => word_op.unwrap_or(Op::Eq),
             Tok::Comma | Tok::RBrace | Tok::End if is_tag => {
                 return Ok(Condition::TagPresent { variable });
             }
             _ => {
-                let expected = if is_tag {
-                    "'=', '!=', ',' or the end of the condition"
-                } else {
-                    "'=' or '!='"
+                let expected = match (mode, is_tag) {
+                    (Mode::Where, _) => "'=', '!=', 'before', 'after', 'in' or 'between'",
+                    (Mode::Rule, true) => "'=', '!=', ',' or the end of the condition",
+                    (Mode::Rule, false) => "'=' or '!='",
                 };
                 return Err(self.sc.error(&op_tok, expected));
             }
         };
         self.sc.next();
-        let value = self.value(mode)?;
+        let value = match op {
+            Op::Eq | Op::Ne => self.value(mode)?,
+            Op::Before | Op::After => self.scalar()?,
+            Op::In => self.list()?,
+            Op::Between => {
+                let low = self.scalar()?;
+                let and = self.sc.next();
+                if !is_kw(&and.tok, "and") {
+                    return Err(self.sc.error(&and, "'and' between the two bounds"));
+                }
+                Value::Range(Box::new(low), Box::new(self.scalar()?))
+            }
+        };
         Ok(Condition::Compare {
             variable,
             op,
@@ -162,6 +216,40 @@ impl<'a> Parser<'a> {
         })
     }
 
+    /// A quoted or word value (for `before`, `after`, `in`, `between`).
+    fn scalar(&mut self) -> Result<Value, ParseError> {
+        let t = self.sc.next();
+        match t.tok {
+            Tok::Quoted(q) => Ok(Value::Quoted(q.to_string())),
+            Tok::Word(w) => Ok(Value::Word(w.to_string())),
+            Tok::Unterminated => Err(ParseError::at(
+                self.sc.src,
+                t.start,
+                "a closing ' for this quote",
+                "end of text",
+            )),
+            _ => Err(self.sc.error(&t, "a value: 'quoted text' or a word")),
+        }
+    }
+
+    /// `(v, v, …)` after `in`.
+    fn list(&mut self) -> Result<Value, ParseError> {
+        let open = self.sc.next();
+        if open.tok != Tok::LParen {
+            return Err(self.sc.error(&open, "'(' starting the list after 'in'"));
+        }
+        let mut items = Vec::new();
+        loop {
+            items.push(self.scalar()?);
+            let sep = self.sc.next();
+            match sep.tok {
+                Tok::Comma => continue,
+                Tok::RParen => return Ok(Value::List(items)),
+                _ => return Err(self.sc.error(&sep, "',' or ')'")),
+            }
+        }
+    }
+
     fn value(&mut self, mode: Mode) -> Result<Value, ParseError> {
         let t = self.sc.next();
         match (mode, t.tok) {
@@ -193,8 +281,12 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// `a.b[.c…]`, each segment letters, digits, `_` or `-` (already lower-cased).
+/// `request.…` or `target.…` (Oracle: every variable is one or the other), each segment
+/// letters, digits, `_` or `-` (already lower-cased).
 fn is_where_variable(v: &str) -> bool {
+    if !(v.starts_with("request.") || v.starts_with("target.")) {
+        return false;
+    }
     let mut n = 0;
     for seg in v.split('.') {
         if seg.is_empty()
@@ -236,50 +328,96 @@ pub(crate) fn rule_variable_kind(v: &str) -> Option<bool> {
 impl Condition {
     /// Appends the canonical text. `upper` picks `ANY`/`ALL` (matching rules) or `any`/`all`
     /// (statements), each as the documentation writes them.
+    ///
+    /// Iterative (an explicit stack), so even a hand-built tree deeper than any parse allows
+    /// cannot exhaust the call stack here.
     pub(crate) fn write(&self, out: &mut String, upper: bool) {
+        enum Step<'c> {
+            Cond(&'c Condition),
+            Text(&'static str),
+        }
+        let mut stack = vec![Step::Cond(self)];
+        while let Some(step) = stack.pop() {
+            let c = match step {
+                Step::Text(t) => {
+                    out.push_str(t);
+                    continue;
+                }
+                Step::Cond(c) => c,
+            };
+            match c {
+                Condition::Any(items) | Condition::All(items) => {
+                    out.push_str(match (c, upper) {
+                        (Condition::Any(_), true) => "ANY {",
+                        (Condition::Any(_), false) => "any {",
+                        (_, true) => "ALL {",
+                        (_, false) => "all {",
+                    });
+                    stack.push(Step::Text("}"));
+                    for (i, item) in items.iter().enumerate().rev() {
+                        stack.push(Step::Cond(item));
+                        if i > 0 {
+                            stack.push(Step::Text(", "));
+                        }
+                    }
+                }
+                Condition::Compare {
+                    variable,
+                    op,
+                    value,
+                } => {
+                    out.push_str(variable);
+                    out.push(' ');
+                    out.push_str(op.as_str());
+                    out.push(' ');
+                    value.write(out);
+                }
+                Condition::TagPresent { variable } => out.push_str(variable),
+            }
+        }
+    }
+}
+
+impl Value {
+    /// Appends the canonical text. Lists and ranges hold only scalar values, so this recurses
+    /// one level at most.
+    pub(crate) fn write(&self, out: &mut String) {
         match self {
-            Condition::Any(items) | Condition::All(items) => {
-                let kw = match (self, upper) {
-                    (Condition::Any(_), true) => "ANY",
-                    (Condition::Any(_), false) => "any",
-                    (_, true) => "ALL",
-                    (_, false) => "all",
-                };
-                out.push_str(kw);
-                out.push_str(" {");
-                for (i, c) in items.iter().enumerate() {
+            Value::Quoted(q) => {
+                out.push('\'');
+                out.push_str(q);
+                out.push('\'');
+            }
+            Value::Pattern(p) => {
+                out.push('/');
+                out.push_str(p);
+                out.push('/');
+            }
+            Value::Word(w) => out.push_str(w),
+            Value::List(items) => {
+                out.push('(');
+                for (i, v) in items.iter().enumerate() {
                     if i > 0 {
                         out.push_str(", ");
                     }
-                    c.write(out, upper);
+                    v.scalar_write(out);
                 }
-                out.push('}');
+                out.push(')');
             }
-            Condition::Compare {
-                variable,
-                op,
-                value,
-            } => {
-                out.push_str(variable);
-                out.push_str(match op {
-                    Op::Eq => " = ",
-                    Op::Ne => " != ",
-                });
-                match value {
-                    Value::Quoted(q) => {
-                        out.push('\'');
-                        out.push_str(q);
-                        out.push('\'');
-                    }
-                    Value::Pattern(p) => {
-                        out.push('/');
-                        out.push_str(p);
-                        out.push('/');
-                    }
-                    Value::Word(w) => out.push_str(w),
-                }
+            Value::Range(low, high) => {
+                low.scalar_write(out);
+                out.push_str(" and ");
+                high.scalar_write(out);
             }
-            Condition::TagPresent { variable } => out.push_str(variable),
+        }
+    }
+
+    /// Writes a value that must be scalar; a hand-built nested list is written flat as its
+    /// text would be, never recursively.
+    fn scalar_write(&self, out: &mut String) {
+        match self {
+            Value::List(_) | Value::Range(..) => out.push_str("''"),
+            v => v.write(out),
         }
     }
 }

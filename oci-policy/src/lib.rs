@@ -10,8 +10,32 @@
 //!   depth-bounded parser.
 //! - `statement.rs`: `Allow` / `Endorse` / `Admit` / `Define` ([`Statement`]).
 //! - `rule.rs`: matching rules ([`MatchingRule`]).
-//! - `model.rs`: known resource types (for matching rules).
+//! - `model.rs`: known resource types (for matching rules) and the permission model.
+//! - `eval.rs`: [`authorize`].
 //! - `error.rs`: [`ParseError`], the crate's one error type.
+//!
+//! # Use
+//! ```
+//! use oci_policy::{parse_statement, statements_equivalent, parse_matching_rule};
+//!
+//! let s = parse_statement("ALLOW dynamic-group lab-dg TO manage objects IN compartment Lab\n  WHERE target.bucket.name='lab-input'").unwrap();
+//! assert_eq!(
+//!     s.canonical(),
+//!     "allow dynamic-group lab-dg to manage objects in compartment lab where target.bucket.name = 'lab-input'"
+//! );
+//! assert_eq!(s.subject_dynamic_group_names(), ["lab-dg"]);
+//! assert!(statements_equivalent(
+//!     "allow group A to read buckets in tenancy",
+//!     "Allow group A to  READ buckets in TENANCY",
+//! ));
+//! let e = parse_statement("allow group A to objects in tenancy").unwrap_err();
+//! assert_eq!((e.line, e.column, e.offset), (1, 18, 17));
+//! assert_eq!(e.to_string(), "at 1:18: expected a verb (inspect, read, use, manage) or '{' starting a permission list, found 'objects'");
+//!
+//! let r = parse_matching_rule("all {resource.type='dataflowrun', resource.compartment.id='ocid1.compartment.oc1..c'}").unwrap();
+//! assert_eq!(r.canonical(), "ALL {resource.type = 'dataflowrun', resource.compartment.id = 'ocid1.compartment.oc1..c'}");
+//! assert_eq!(r.resource_types(), ["dataflowrun"]);
+//! ```
 //!
 //! # Grammar accepted
 //! Statements (oci-api.md §5.4), keywords in any case, any whitespace (including newlines)
@@ -33,7 +57,14 @@
 //!            | (older) on compartment …
 //! condition := any {<condition>, …} | all {<condition>, …}
 //!            | <variable> (= | !=) ('text' | /pattern*/ | word)
+//!            | <variable> (before | after) <v> | <variable> in (<v>, …)
+//!            | <variable> between <v> and <v>            (<v> := 'text' | word)
 //! ```
+//! Variables in `where` clauses start `request.` or `target.` (Oracle's two kinds), so a typo
+//! such as `traget.bucket.name` is refused with its position. OCIDs after `id` / `as` must have
+//! the OCID shape ([`is_ocid`]) and may be quoted.
+//! Not supported (refused with a position): the network `associate … with …` form of
+//! `Endorse`/`Admit`, and `/` patterns in matching rules.
 //! Matching rules (§5.5): `ANY {<c>, …}`, `ALL {<c>, …}` or one `<c>`, where `<c>` is
 //! `<variable> (= | !=) 'value'` over `resource.type`, `resource.id`, `resource.compartment.id`,
 //! `instance.id`, `instance.compartment.id`, `tag.<namespace>.<key>.value`, or a bare
@@ -83,6 +114,60 @@
 //! parser expected there and what it found: `at 1:17: expected a verb (inspect, read, use,
 //! manage) or '{' starting a permission list, found 'objects'`.
 //!
+//! # Permission model (the evaluator)
+//! [`authorize`] answers whether a resource principal (a Data Flow run, a function, an
+//! instance) holds one permission on one target, the way IAM decides it:
+//! 1. **Dynamic groups.** The principal is in every dynamic group whose matching rule holds for
+//!    it: `resource.type`, `resource.id`, `resource.compartment.id` are its type, OCID and
+//!    compartment; `instance.id` / `instance.compartment.id` apply only to `instance`
+//!    principals; `tag.<ns>.<key>.value` looks up its defined tags (freeform tags are not
+//!    matched, as in OCI). `ALL {…}` needs every condition, `ANY {…}` one — `ALL` means all,
+//!    unlike the official provider's heredoc bug (#2465).
+//! 2. **Statements.** Only `Allow` statements grant here (`Endorse`/`Admit`/`Define` are
+//!    cross-tenancy and skipped, with a note). A statement grants when all of these hold:
+//!    - *subject*: `any-user`, or a `dynamic-group` naming (ignoring case; no domain or the
+//!      `Default` domain) or by OCID one of the principal's groups. `group`/`any-group` name
+//!      user groups, which a resource principal is never in; `service` never matches.
+//!    - *access*: a permission list containing the permission; or a verb and a resource type
+//!      or family that covers the target's type ([`covers`]: the type itself, a family, or
+//!      `all-resources`), where the verb is at least the permission's least verb
+//!      ([`least_verb`]). Verbs nest: inspect ⊂ read ⊂ use ⊂ manage.
+//!    - *location*: the compartment it names contains the target's compartment (a compartment
+//!      covers itself and all its descendants; `tenancy` is the root). Paths resolve from the
+//!      compartment the policy is attached to (its children first, else its own name), names
+//!      ignoring case. A policy grants nothing outside its own compartment's subtree, so
+//!      `in tenancy` counts only in a policy attached to the tenancy.
+//!    - *where*: the condition holds over the request variables. Values match ignoring case;
+//!      `/a*b/` patterns match with `*` as any run; an unquoted word value that names a
+//!      variable compares with that variable's value; a variable the request does not have
+//!      makes its comparison false whether `=` or `!=` (Oracle: "variables that aren't
+//!      applicable to a request result in a declined request"). `before`/`after`/`between`
+//!      compare ISO 8601 texts with the trailing `Z` set aside (a date alone is that day's
+//!      midnight; bounds inclusive; a `between` whose low bound is above its high bound wraps
+//!      midnight); `in` is any-equal.
+//! 3. **Decision.** The first granting statement (policies in the order given, statements in
+//!    order) is reported in [`Decision::allowed_by`] with its 0-based index. Otherwise
+//!    [`Decision::explanation`] lists every dynamic group that did not match and why (the first
+//!    failing `ALL` condition, each failing `ANY` condition), and every statement and why it
+//!    did not apply.
+//!
+//! Permissions known per type (least verb in brackets); a verb grants its own and those below:
+//!
+//! | type | inspect | read | use | manage |
+//! |---|---|---|---|---|
+//! | `buckets` | BUCKET_INSPECT | BUCKET_READ | BUCKET_UPDATE | BUCKET_CREATE, BUCKET_DELETE, PAR_MANAGE, RETENTION_RULE_MANAGE, RETENTION_RULE_LOCK |
+//! | `objects` | OBJECT_INSPECT | OBJECT_READ | OBJECT_OVERWRITE | OBJECT_CREATE, OBJECT_DELETE, OBJECT_VERSION_DELETE, OBJECT_RESTORE, OBJECT_UPDATE_TIER |
+//! | `objectstorage-namespaces` | OBJECTSTORAGE_NAMESPACE_READ | | | OBJECTSTORAGE_NAMESPACE_UPDATE |
+//! | `dataflow-application` | DATAFLOW_APPLICATION_INSPECT | DATAFLOW_APPLICATION_READ | | DATAFLOW_APPLICATION_CREATE, _UPDATE, _DELETE, _MOVE |
+//! | `dataflow-run` | DATAFLOW_RUN_INSPECT | DATAFLOW_RUN_READ | | DATAFLOW_RUN_CREATE, _UPDATE, _DELETE, _MOVE |
+//!
+//! Families: `object-family` = buckets, objects, objectstorage-namespaces; `dataflow-family` =
+//! dataflow-application, dataflow-run, dataflow-private-endpoint, dataflow-pool,
+//! dataflow-sqlendpoint; `all-resources` = everything. A permission outside this table is
+//! granted only by a `{PERMISSION}` list naming it. The object-storage rows follow Oracle's
+//! policy reference; the Data Flow rows are our reading of its Data Flow policy page and should
+//! be re-checked against live OCI.
+//!
 //! # Property tests
 //! `tests/properties.rs` runs with a bounded case count so `cargo test -p oci-policy` stays
 //! within seconds. To run longer, set `PROPTEST_CASES`, e.g.
@@ -90,6 +175,7 @@
 
 mod condition;
 mod error;
+mod eval;
 mod model;
 mod rule;
 mod scan;
@@ -97,11 +183,14 @@ mod statement;
 
 pub use condition::{Condition, Op, Value};
 pub use error::ParseError;
-pub use model::is_known_resource_type;
+pub use eval::{
+    CompartmentDef, Decision, DynamicGroupDef, PolicyDef, Principal, Request, authorize,
+};
+pub use model::{covers, is_known_resource_type, least_verb};
 pub use rule::MatchingRule;
 pub use statement::{
     Access, CompartmentRef, DefineKind, Grant, Location, Name, PrincipalRef, Statement,
-    StatementKind, Subject, TenancyRef, Verb,
+    StatementKind, Subject, TenancyRef, Verb, is_ocid,
 };
 
 /// The deepest `any`/`all` nesting any parse accepts, whatever [`Limits::max_depth`] says.

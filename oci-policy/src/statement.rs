@@ -372,17 +372,37 @@ fn unterminated(p: &Parser<'_>, t: &Token<'_>) -> ParseError {
     )
 }
 
-/// An OCID: a word starting `ocid1.` (any case of the prefix).
+/// An OCID, bare or quoted; kept as written.
 fn ocid(p: &mut Parser<'_>, expected: &str) -> Result<String, ParseError> {
     let t = p.sc.next();
     match t.tok {
-        Tok::Word(w)
-            if w.len() > 6 && w.is_char_boundary(6) && w[..6].eq_ignore_ascii_case("ocid1.") =>
-        {
-            Ok(w.to_string())
-        }
-        _ => Err(p.sc.error(&t, format!("{expected} (ocid1.…)"))),
+        Tok::Word(w) | Tok::Quoted(w) if is_ocid(w) => Ok(w.to_string()),
+        _ => Err(p.sc.error(
+            &t,
+            format!("{expected} (ocid1.<type>.<realm>.[region].<unique>)"),
+        )),
     }
+}
+
+/// The OCID shape (oci-api.md §5.1): `ocid1.<type>.<realm>.[region][.future].<unique>`, the
+/// type letters and digits, the realm `oc…`, the unique part letters, digits, `-` or `_`.
+pub fn is_ocid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('.').collect();
+    let alnum = |p: &str| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric());
+    parts.len() >= 5
+        && parts[0].eq_ignore_ascii_case("ocid1")
+        && alnum(parts[1])
+        && parts[2].len() > 2
+        && parts[2][..2].eq_ignore_ascii_case("oc")
+        && alnum(parts[2])
+        && parts[3..parts.len() - 1]
+            .iter()
+            .all(|p| p.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        && parts.last().is_some_and(|u| {
+            !u.is_empty()
+                && u.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
 }
 
 fn access(p: &mut Parser<'_>) -> Result<Access, ParseError> {

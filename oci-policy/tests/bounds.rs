@@ -13,7 +13,7 @@ fn nested(levels: usize, kw: &str) -> String {
         s.push_str(kw);
         s.push_str(" {");
     }
-    s.push_str("a.b = 'x'");
+    s.push_str("target.b = 'x'");
     for _ in 0..levels {
         s.push('}');
     }
@@ -58,7 +58,7 @@ fn twelve_thousand_nested_any_is_a_parse_error() {
 
 #[test]
 fn twelve_thousand_nested_all_in_a_matching_rule_is_a_parse_error() {
-    let text = nested(12_000, "ALL").replace("a.b", "resource.id");
+    let text = nested(12_000, "ALL").replace("target.b", "resource.id");
     assert!(parse_matching_rule(&text).is_err());
     let roomy = Limits {
         max_len: 1 << 20,

@@ -31,8 +31,8 @@ fn case_and_whitespace_variants_are_equivalent() {
         "allow group A to { OBJECT_READ , object_create } in tenancy"
     ));
     assert!(statements_equivalent(
-        "allow group A to read buckets in tenancy where any{a.b='x',all{c.d='y',e.f!=/z*/}}",
-        "allow group A to read buckets in tenancy where ANY { a.b = 'x' , ALL { c.d = 'y' , e.f != /z*/ } }"
+        "allow group A to read buckets in tenancy where any{target.b='x',all{target.d='y',target.f!=/z*/}}",
+        "allow group A to read buckets in tenancy where ANY { target.b = 'x' , ALL { target.d = 'y' , target.f != /z*/ } }"
     ));
 }
 
@@ -65,8 +65,8 @@ fn one_word_changes_are_not_equivalent() {
         "allow group B, A to read buckets in tenancy"
     ));
     assert!(!statements_equivalent(
-        "allow group A to read buckets in tenancy where any {a.b='x'}",
-        "allow group A to read buckets in tenancy where all {a.b='x'}"
+        "allow group A to read buckets in tenancy where any {target.b='x'}",
+        "allow group A to read buckets in tenancy where all {target.b='x'}"
     ));
 }
 

@@ -280,6 +280,63 @@ fn where_nested_any_all() {
 }
 
 #[test]
+fn where_time_and_list_operators() {
+    let g = grant(
+        "allow group A to read objects in tenancy where ALL {request.utc-timestamp AFTER '2026-01-01Z', request.utc-timestamp before '2027-01-01T00:00:00Z', request.utc-timestamp.day-of-week In ('monday','Friday'), request.utc-timestamp.time-of-day BETWEEN '09:00:00Z' AND '17:00:00Z', request.region in (iad)}",
+    );
+    let Some(Condition::All(items)) = g.condition else {
+        panic!()
+    };
+    let cmp = |variable: &str, op: Op, value: Value| Condition::Compare {
+        variable: variable.into(),
+        op,
+        value,
+    };
+    assert_eq!(
+        items,
+        vec![
+            cmp(
+                "request.utc-timestamp",
+                Op::After,
+                Value::Quoted("2026-01-01Z".into())
+            ),
+            cmp(
+                "request.utc-timestamp",
+                Op::Before,
+                Value::Quoted("2027-01-01T00:00:00Z".into())
+            ),
+            cmp(
+                "request.utc-timestamp.day-of-week",
+                Op::In,
+                Value::List(vec![
+                    Value::Quoted("monday".into()),
+                    Value::Quoted("Friday".into())
+                ])
+            ),
+            cmp(
+                "request.utc-timestamp.time-of-day",
+                Op::Between,
+                Value::Range(
+                    Box::new(Value::Quoted("09:00:00Z".into())),
+                    Box::new(Value::Quoted("17:00:00Z".into()))
+                )
+            ),
+            cmp(
+                "request.region",
+                Op::In,
+                Value::List(vec![Value::Word("iad".into())])
+            ),
+        ]
+    );
+    assert_eq!(
+        canon(
+            "allow group A to read objects in tenancy where any{request.utc-timestamp.day-of-week IN('monday' ,'friday'),request.utc-timestamp.time-of-day between'09:00:00Z'and'17:00:00Z'}"
+        ),
+        "allow group A to read objects in tenancy where any {request.utc-timestamp.day-of-week in ('monday', 'friday'), request.utc-timestamp.time-of-day between '09:00:00Z' and '17:00:00Z'}"
+    );
+}
+
+#[test]
 fn multi_line_statement() {
     assert_eq!(
         canon(
@@ -422,6 +479,32 @@ fn matching_rule_heredoc_indentation() {
         parse_matching_rule(heredoc).unwrap().canonical(),
         "ALL {resource.type = 'dataflowrun', resource.compartment.id = 'ocid1.compartment.oc1..c'}"
     );
+}
+
+#[test]
+fn ocids_bare_or_quoted() {
+    assert_eq!(
+        canon(
+            "allow group id 'ocid1.group.oc1..aaa', id ocid1.group.oc1..bbb to read buckets in compartment id 'ocid1.compartment.oc1.iad.c-1_x'"
+        ),
+        "allow group id ocid1.group.oc1..aaa, id ocid1.group.oc1..bbb to read buckets in compartment id ocid1.compartment.oc1.iad.c-1_x"
+    );
+    assert!(oci_policy::is_ocid("ocid1.tenancy.oc1..aaaaaaaa"));
+    assert!(oci_policy::is_ocid(
+        "ocid1.dataflowrun.oc1.ap-tokyo-1.anxhiljr"
+    ));
+    assert!(oci_policy::is_ocid("OCID1.bucket.oc19.iad.future.x"));
+    for bad in [
+        "ocid1.tenancy",
+        "ocid1.tenancy.oc1.",
+        "ocid2.tenancy.oc1..a",
+        "ocid1.ten_ancy.oc1..a",
+        "ocid1.tenancy.xx1..a",
+        "ocid1.tenancy.oc1..a/b",
+        "",
+    ] {
+        assert!(!oci_policy::is_ocid(bad), "{bad}");
+    }
 }
 
 #[test]

@@ -100,6 +100,7 @@ fn soup() -> impl Strategy<Value = String> {
         Just("'"),
         Just("'x y'"),
         Just("a.b"),
+        Just("target.b"),
         Just("resource.type"),
         Just("tag.ns.k.value"),
         Just("'dataflowrun'"),
@@ -112,6 +113,11 @@ fn soup() -> impl Strategy<Value = String> {
         Just(" "),
         Just(""),
         Just("\u{0}"),
+        Just("before"),
+        Just("between"),
+        Just("and"),
+        Just(")"),
+        Just("'09:00Z'"),
     ];
     prop::collection::vec((piece, prop::bool::ANY), 0..60).prop_map(|v| {
         let mut s = String::new();
@@ -204,7 +210,7 @@ impl Render<'_> {
 
 #[derive(Debug, Clone)]
 enum Cond {
-    Leaf(String, bool, Val),
+    Leaf(String, &'static str, Val),
     Group(bool, Vec<Cond>),
 }
 
@@ -213,60 +219,112 @@ enum Val {
     Quoted(String),
     Pattern(String),
     Word(String),
+    List(Vec<Val>),
+    Range(Box<Val>, Box<Val>),
+}
+
+fn scalar() -> impl Strategy<Value = Val> {
+    prop_oneof![
+        "[A-Za-z0-9 ._:*-]{0,12}".prop_map(Val::Quoted),
+        "[A-Za-z0-9_]{1,10}".prop_map(Val::Word),
+    ]
 }
 
 fn cond(rule: bool) -> impl Strategy<Value = Cond> {
-    let var = if rule {
-        prop_oneof![
+    let leaf = if rule {
+        let var = prop_oneof![
             Just("resource.type".to_string()),
             Just("Resource.Id".to_string()),
             Just("resource.compartment.id".to_string()),
             Just("instance.id".to_string()),
             Just("INSTANCE.compartment.id".to_string()),
             "tag\\.[A-Za-z][a-z0-9-]{0,6}\\.[a-z][A-Za-z0-9_-]{0,6}\\.value",
-        ]
-        .boxed()
+        ];
+        let op = prop_oneof![Just("="), Just("!=")];
+        (var, op, "[A-Za-z0-9 ._*-]{0,12}".prop_map(Val::Quoted))
+            .prop_map(|(v, op, val)| Cond::Leaf(v, op, val))
+            .boxed()
     } else {
-        "[a-zA-Z][a-z0-9_-]{0,6}(\\.[a-z][a-zA-Z0-9_-]{0,6}){1,3}".boxed()
-    };
-    let val = if rule {
-        "[A-Za-z0-9 ._*-]{0,12}".prop_map(Val::Quoted).boxed()
-    } else {
-        prop_oneof![
-            "[A-Za-z0-9 ._*-]{0,12}".prop_map(Val::Quoted),
+        let var = "(request|target|REQUEST|Target)(\\.[a-z][a-zA-Z0-9_-]{0,6}){1,3}";
+        let eq_value = prop_oneof![
+            scalar(),
             "[A-Za-z0-9._-]{0,5}\\*?"
                 .prop_filter("non-empty", |s| !s.is_empty())
                 .prop_map(Val::Pattern),
-            "[A-Za-z0-9_]{1,10}".prop_map(Val::Word),
+        ];
+        prop_oneof![
+            (var, prop_oneof![Just("="), Just("!=")], eq_value),
+            (var, prop_oneof![Just("before"), Just("after")], scalar()),
+            (
+                var,
+                Just("in"),
+                prop::collection::vec(scalar(), 1..4).prop_map(Val::List)
+            ),
+            (
+                var,
+                Just("between"),
+                (scalar(), scalar()).prop_map(|(a, b)| Val::Range(Box::new(a), Box::new(b)))
+            ),
         ]
+        .prop_map(|(v, op, val)| Cond::Leaf(v, op, val))
         .boxed()
     };
-    let leaf = (var, prop::bool::ANY, val).prop_map(|(v, ne, val)| Cond::Leaf(v, ne, val));
     leaf.prop_recursive(4, 24, 4, |inner| {
         (prop::bool::ANY, prop::collection::vec(inner, 1..4))
             .prop_map(|(any, v)| Cond::Group(any, v))
     })
 }
 
+fn render_value(r: &mut Render<'_>, val: &Val) {
+    match val {
+        Val::Quoted(q) => r.raw(&format!("'{q}'")),
+        Val::Pattern(p) => {
+            r.raw("/");
+            if r.bits().is_multiple_of(3) {
+                r.raw(" ");
+            }
+            r.raw(p);
+            r.raw("/");
+        }
+        Val::Word(w) => r.raw(w),
+        Val::List(items) => {
+            r.raw("(");
+            for (i, v) in items.iter().enumerate() {
+                r.opt();
+                if i > 0 {
+                    r.raw(",");
+                    r.opt();
+                }
+                render_value(r, v);
+            }
+            r.opt();
+            r.raw(")");
+        }
+        Val::Range(low, high) => {
+            render_value(r, low);
+            r.sep();
+            r.kw("and");
+            r.sep();
+            render_value(r, high);
+        }
+    }
+}
+
 fn render_cond(r: &mut Render<'_>, c: &Cond) {
     match c {
-        Cond::Leaf(var, ne, val) => {
+        Cond::Leaf(var, op, val) => {
             r.raw(var);
-            r.opt();
-            r.raw(if *ne { "!=" } else { "=" });
-            r.opt();
-            match val {
-                Val::Quoted(q) => r.raw(&format!("'{q}'")),
-                Val::Pattern(p) => {
-                    r.raw("/");
-                    if r.bits().is_multiple_of(3) {
-                        r.raw(" ");
-                    }
-                    r.raw(p);
-                    r.raw("/");
-                }
-                Val::Word(w) => r.raw(w),
+            if op.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                // Word operators need whitespace on both sides.
+                r.sep();
+                r.kw(op);
+                r.sep();
+            } else {
+                r.opt();
+                r.raw(op);
+                r.opt();
             }
+            render_value(r, val);
         }
         Cond::Group(any, items) => {
             r.kw(if *any { "any" } else { "all" });
@@ -288,6 +346,10 @@ fn render_cond(r: &mut Render<'_>, c: &Cond) {
 
 #[derive(Debug, Clone)]
 struct Stmt {
+    /// 0 allow, 1 endorse, 2 admit, 3 define.
+    form: u8,
+    /// The other tenancy (endorse, admit) or the defined alias; `None` is any-tenancy.
+    alias: Option<String>,
     subject: (u8, Vec<(Option<String>, String, bool)>),
     access: Result<(u8, String), Vec<String>>,
     location: (u8, Vec<String>, String),
@@ -315,18 +377,23 @@ fn statement() -> impl Strategy<Value = Stmt> {
     ];
     let location = (0u8..4, prop::collection::vec(name(), 1..4), ocid());
     (
+        (0u8..4, prop::option::of(name())),
         0u8..5,
         refs,
         access,
         location,
         prop::option::of(cond(false)),
     )
-        .prop_map(|(kind, refs, access, location, condition)| Stmt {
-            subject: (kind, refs),
-            access,
-            location,
-            condition,
-        })
+        .prop_map(
+            |((form, alias), kind, refs, access, location, condition)| Stmt {
+                form,
+                alias,
+                subject: (kind, refs),
+                access,
+                location,
+                condition,
+            },
+        )
 }
 
 fn render_statement(s: &Stmt, noise: &[u8], ids: &[String]) -> String {
@@ -336,7 +403,28 @@ fn render_statement(s: &Stmt, noise: &[u8], ids: &[String]) -> String {
         out: String::new(),
     };
     r.opt();
-    r.kw("allow");
+    let tenancy = |r: &mut Render<'_>| match &s.alias {
+        Some(a) => {
+            r.kw("tenancy");
+            r.sep();
+            r.name(a);
+        }
+        None => r.kw("any-tenancy"),
+    };
+    if s.form == 3 {
+        r.kw("define");
+        r.sep();
+        r.kw(["tenancy", "group", "dynamic-group"][s.subject.0 as usize % 3]);
+        r.sep();
+        r.name(s.alias.as_deref().unwrap_or("Alias"));
+        r.sep();
+        r.kw("as");
+        r.sep();
+        r.raw(&ids[0]);
+        r.opt();
+        return r.out;
+    }
+    r.kw(["allow", "endorse", "admit"][s.form as usize]);
     r.sep();
     let (kind, refs) = &s.subject;
     match kind {
@@ -373,6 +461,12 @@ fn render_statement(s: &Stmt, noise: &[u8], ids: &[String]) -> String {
             }
         }
     }
+    if s.form == 2 {
+        r.sep();
+        r.kw("of");
+        r.sep();
+        tenancy(&mut r);
+    }
     r.sep();
     r.kw("to");
     r.sep();
@@ -399,6 +493,11 @@ fn render_statement(s: &Stmt, noise: &[u8], ids: &[String]) -> String {
     r.sep();
     let (loc, path, id) = &s.location;
     match loc {
+        _ if s.form == 1 => {
+            r.kw("in");
+            r.sep();
+            tenancy(&mut r);
+        }
         0 => {
             r.kw("in");
             r.sep();
