@@ -1,7 +1,7 @@
 //! SQLite: opening, pragmas and the schema registry.
 //!
 //! # How a service registers its tables
-//! Each service's `ServiceDef` (see `services/mod.rs`) carries `schema: &str`, a batch of
+//! Each service's `ServiceDef` (see `service.rs`) carries `schema: &str`, a batch of
 //! `CREATE TABLE IF NOT EXISTS` / `CREATE INDEX IF NOT EXISTS` statements. [`open`] runs the core
 //! schema and then every service's schema, in one transaction, on every start. Rules:
 //! * prefix your tables with the service (`os_`, `iam_`, `df_`); `core_` is reserved for state

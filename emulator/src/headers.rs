@@ -2,7 +2,8 @@
 //!
 //! The `if-match` rule differs per service, and each service keeps its own:
 //! [`check_if_match`] is IAM's and Data Flow's (one exact tag or `*`, 412 `NoEtagMatch`);
-//! Object Storage's list form with 412 `IfMatchFailed` is its own, built on [`etag_matches`].
+//! Object Storage's list form with 412 `IfMatchFailed` is in its `model.rs`, built on
+//! [`etag_matches`].
 
 use crate::error::ApiError;
 use axum::Json;

@@ -10,7 +10,9 @@
 //!                                       faults, request log)        ▼
 //!                                                           services/<svc>/store.rs ─▶ SQLite
 //! ```
-//! * **Services** live in `services/<svc>/` and plug in through a `pub const SERVICE:
+//! * **Services** live in `services/<svc>/`: `mod.rs` with the table, `handlers.rs` (Object
+//!   Storage: a `handlers/` folder, one file per resource), `store.rs`, `wire.rs`, and the
+//!   rules in `validate.rs` / `model.rs`. They plug in through a `pub const SERVICE:
 //!   ServiceDef` (`service.rs`): name, path prefixes, schema, dump, and the **operation
 //!   table**: one row per OCI operation (method, path, name, signed or unsigned body, handler).
 //!   `app()` builds both the routes and the middleware's classifier (logs, fault rules, the

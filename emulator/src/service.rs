@@ -194,3 +194,44 @@ impl Classifier {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn ok() {}
+
+    const DEF: ServiceDef = ServiceDef {
+        name: "t",
+        prefixes: &["/t"],
+        schema: "",
+        operations: operations![
+            GET "/t/{id}" GetT => ok;
+            PUT "/t/{id}/d/{*rest}" PutT => ok, Unsigned;
+        ],
+        dump: |_| Ok(Vec::new()),
+    };
+
+    #[test]
+    fn classifies_by_table_rows_then_by_prefix() {
+        let c = Classifier::new(&[DEF]);
+        let get = c.classify(&Method::GET, "/t/x");
+        assert_eq!(
+            (get.service, get.operation, get.body_unsigned),
+            ("t", Some("GetT"), false)
+        );
+        let put = c.classify(&Method::PUT, "/t/x/d/a%2Fb/c");
+        assert_eq!((put.operation, put.body_unsigned), (Some("PutT"), true));
+        // A method the row does not declare, or a path under the prefix that no row has.
+        for (m, p) in [
+            (Method::HEAD, "/t/x"),
+            (Method::GET, "/t/x/y"),
+            (Method::GET, "/t"),
+        ] {
+            let op = c.classify(&m, p);
+            assert_eq!((op.service, op.operation), ("t", None), "{m} {p}");
+        }
+        assert_eq!(c.classify(&Method::GET, "/tx"), Operation::UNKNOWN);
+        assert_eq!(c.classify(&Method::GET, "/20160918/x"), Operation::UNKNOWN);
+    }
+}

@@ -134,8 +134,9 @@ fn tokenize(src: &str) -> Vec<Tok> {
             i = j;
         } else if ch == '\'' {
             if at(i + 1) == '\\' {
-                // Escaped char literal: skip to its closing quote.
-                i += 2;
+                // Escaped char literal ('\n', '\'', '\u{..}'): skip the escape, then to the
+                // closing quote.
+                i += 3;
                 while i < c.len() && c[i] != '\'' {
                     i += 1;
                 }
@@ -500,7 +501,7 @@ fn the_scanner_reads_use_trees_and_skips_comments_and_strings() {
         /* use crate::block; */
         use crate::{a::{b, c as d}, e::*};
         use super::f;
-        fn g() { let s = "crate::in_string"; let r = r#"crate::raw"#; let x = 'x'; crate::h::i(); }
+        fn g() { let s = "crate::in_string"; let r = r#"crate::raw"#; let x = 'x'; let q = '\''; crate::h::i(); }
         mod tests { use super::*; }
         "##,
     );

@@ -1,7 +1,8 @@
 //! The OCI services, each in its own folder with the same files (style.md §7.4): `mod.rs`
 //! (its `SERVICE` definition and operation table), `handlers.rs` (one async fn per
-//! operation), `store.rs` (tables, rules, SQL), `wire.rs` (JSON structs, camelCase), and a
-//! model/validate file for its rules.
+//! operation; Object Storage has a `handlers/` folder, one file per resource), `store.rs`
+//! (tables, rules, SQL), `wire.rs` (JSON structs, camelCase), and a model/validate file for
+//! its rules.
 //!
 //! A service plugs in by exporting `pub const SERVICE: ServiceDef` (`crate::service`) and
 //! being listed in [`ALL`]. Services never import each other's `store`: what one offers the

@@ -2,6 +2,7 @@
 
 pub mod api;
 mod handlers;
+pub mod model;
 pub mod store;
 pub mod wire;
 
@@ -14,44 +15,46 @@ pub const SERVICE: ServiceDef = ServiceDef {
     prefixes: &["/n", "/workRequests"],
     schema: store::SCHEMA,
     operations: {
-        use handlers as h;
+        use handlers::{
+            bucket as b, multipart as m, object as o, retention as r, work_request as w,
+        };
         operations![
-            GET    "/n" GetNamespace => h::get_namespace;
-            GET    "/n/" GetNamespace => h::get_namespace;
-            GET    "/n/{ns}" GetNamespaceMetadata => h::get_namespace_metadata;
-            POST   "/n/{ns}/b" CreateBucket => h::create_bucket;
-            GET    "/n/{ns}/b" ListBuckets => h::list_buckets;
-            POST   "/n/{ns}/b/" CreateBucket => h::create_bucket;
-            GET    "/n/{ns}/b/" ListBuckets => h::list_buckets;
-            GET    "/n/{ns}/b/{bucket}" GetBucket => h::get_bucket;
-            HEAD   "/n/{ns}/b/{bucket}" HeadBucket => h::head_bucket;
-            POST   "/n/{ns}/b/{bucket}" UpdateBucket => h::update_bucket;
-            DELETE "/n/{ns}/b/{bucket}" DeleteBucket => h::delete_bucket;
-            GET    "/n/{ns}/b/{bucket}/o" ListObjects => h::list_objects;
-            GET    "/n/{ns}/b/{bucket}/o/" ListObjects => h::list_objects;
-            GET    "/n/{ns}/b/{bucket}/o/{*object}" GetObject => h::get_object;
-            HEAD   "/n/{ns}/b/{bucket}/o/{*object}" HeadObject => h::get_object;
-            PUT    "/n/{ns}/b/{bucket}/o/{*object}" PutObject => h::put_object, Unsigned;
-            DELETE "/n/{ns}/b/{bucket}/o/{*object}" DeleteObject => h::delete_object;
-            POST   "/n/{ns}/b/{bucket}/actions/renameObject" RenameObject => h::rename_object;
-            POST   "/n/{ns}/b/{bucket}/actions/copyObject" CopyObject => h::copy_object;
-            GET    "/n/{ns}/b/{bucket}/objectversions" ListObjectVersions => h::list_object_versions;
-            POST   "/n/{ns}/b/{bucket}/retentionRules" CreateRetentionRule => h::create_retention_rule;
-            GET    "/n/{ns}/b/{bucket}/retentionRules" ListRetentionRules => h::list_retention_rules;
-            GET    "/n/{ns}/b/{bucket}/retentionRules/{id}" GetRetentionRule => h::get_retention_rule;
-            PUT    "/n/{ns}/b/{bucket}/retentionRules/{id}" UpdateRetentionRule => h::update_retention_rule;
-            DELETE "/n/{ns}/b/{bucket}/retentionRules/{id}" DeleteRetentionRule => h::delete_retention_rule;
-            POST   "/n/{ns}/b/{bucket}/u" CreateMultipartUpload => h::create_multipart_upload;
-            GET    "/n/{ns}/b/{bucket}/u" ListMultipartUploads => h::list_multipart_uploads;
-            GET    "/n/{ns}/b/{bucket}/u/{*object}" ListMultipartUploadParts => h::list_multipart_upload_parts;
-            PUT    "/n/{ns}/b/{bucket}/u/{*object}" UploadPart => h::upload_part, Unsigned;
-            POST   "/n/{ns}/b/{bucket}/u/{*object}" CommitMultipartUpload => h::commit_multipart_upload;
-            DELETE "/n/{ns}/b/{bucket}/u/{*object}" AbortMultipartUpload => h::abort_multipart_upload;
-            GET    "/workRequests" ListWorkRequests => h::list_work_requests;
-            GET    "/workRequests/{id}" GetWorkRequest => h::get_work_request;
-            DELETE "/workRequests/{id}" CancelWorkRequest => h::cancel_work_request;
-            GET    "/workRequests/{id}/errors" ListWorkRequestErrors => h::list_work_request_errors;
-            GET    "/workRequests/{id}/logs" ListWorkRequestLogs => h::list_work_request_logs;
+            GET    "/n" GetNamespace => b::get_namespace;
+            GET    "/n/" GetNamespace => b::get_namespace;
+            GET    "/n/{ns}" GetNamespaceMetadata => b::get_namespace_metadata;
+            POST   "/n/{ns}/b" CreateBucket => b::create_bucket;
+            GET    "/n/{ns}/b" ListBuckets => b::list_buckets;
+            POST   "/n/{ns}/b/" CreateBucket => b::create_bucket;
+            GET    "/n/{ns}/b/" ListBuckets => b::list_buckets;
+            GET    "/n/{ns}/b/{bucket}" GetBucket => b::get_bucket;
+            HEAD   "/n/{ns}/b/{bucket}" HeadBucket => b::head_bucket;
+            POST   "/n/{ns}/b/{bucket}" UpdateBucket => b::update_bucket;
+            DELETE "/n/{ns}/b/{bucket}" DeleteBucket => b::delete_bucket;
+            GET    "/n/{ns}/b/{bucket}/o" ListObjects => o::list_objects;
+            GET    "/n/{ns}/b/{bucket}/o/" ListObjects => o::list_objects;
+            GET    "/n/{ns}/b/{bucket}/o/{*object}" GetObject => o::get_object;
+            HEAD   "/n/{ns}/b/{bucket}/o/{*object}" HeadObject => o::get_object;
+            PUT    "/n/{ns}/b/{bucket}/o/{*object}" PutObject => o::put_object, Unsigned;
+            DELETE "/n/{ns}/b/{bucket}/o/{*object}" DeleteObject => o::delete_object;
+            POST   "/n/{ns}/b/{bucket}/actions/renameObject" RenameObject => o::rename_object;
+            POST   "/n/{ns}/b/{bucket}/actions/copyObject" CopyObject => o::copy_object;
+            GET    "/n/{ns}/b/{bucket}/objectversions" ListObjectVersions => o::list_object_versions;
+            POST   "/n/{ns}/b/{bucket}/retentionRules" CreateRetentionRule => r::create_retention_rule;
+            GET    "/n/{ns}/b/{bucket}/retentionRules" ListRetentionRules => r::list_retention_rules;
+            GET    "/n/{ns}/b/{bucket}/retentionRules/{id}" GetRetentionRule => r::get_retention_rule;
+            PUT    "/n/{ns}/b/{bucket}/retentionRules/{id}" UpdateRetentionRule => r::update_retention_rule;
+            DELETE "/n/{ns}/b/{bucket}/retentionRules/{id}" DeleteRetentionRule => r::delete_retention_rule;
+            POST   "/n/{ns}/b/{bucket}/u" CreateMultipartUpload => m::create_multipart_upload;
+            GET    "/n/{ns}/b/{bucket}/u" ListMultipartUploads => m::list_multipart_uploads;
+            GET    "/n/{ns}/b/{bucket}/u/{*object}" ListMultipartUploadParts => m::list_multipart_upload_parts;
+            PUT    "/n/{ns}/b/{bucket}/u/{*object}" UploadPart => m::upload_part, Unsigned;
+            POST   "/n/{ns}/b/{bucket}/u/{*object}" CommitMultipartUpload => m::commit_multipart_upload;
+            DELETE "/n/{ns}/b/{bucket}/u/{*object}" AbortMultipartUpload => m::abort_multipart_upload;
+            GET    "/workRequests" ListWorkRequests => w::list_work_requests;
+            GET    "/workRequests/{id}" GetWorkRequest => w::get_work_request;
+            DELETE "/workRequests/{id}" CancelWorkRequest => w::cancel_work_request;
+            GET    "/workRequests/{id}/errors" ListWorkRequestErrors => w::list_work_request_errors;
+            GET    "/workRequests/{id}/logs" ListWorkRequestLogs => w::list_work_request_logs;
         ]
     },
     dump: store::dump,
