@@ -1,4 +1,4 @@
-//! Control-API switches that make the emulator behave like a busy, eventually consistent
+//! Control-API switches (held in `AppState`, set by `control.rs`) that make the emulator behave like a busy, eventually consistent
 //! control plane (`PUT /_emulator/iam`, both off by default):
 //!
 //! * `propagation_delay_ms`: a new IAM entity (dynamic group) becomes visible to policy
@@ -10,7 +10,6 @@
 //!   serialised them per tenancy. With 0 writes are instant and never collide.
 
 use crate::error::{ApiError, ApiResult};
-use crate::state::AppState;
 use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -41,39 +40,30 @@ impl Drop for WriteGuard<'_> {
     }
 }
 
-impl AppState {
-    pub fn iam_settings(&self) -> IamSettings {
-        *self
-            .consistency()
-            .settings
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
+impl Consistency {
+    pub fn settings(&self) -> IamSettings {
+        *self.settings.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub fn set_iam_settings(&self, s: IamSettings) {
-        *self
-            .consistency()
-            .settings
-            .lock()
-            .unwrap_or_else(|p| p.into_inner()) = s;
+    pub fn set(&self, s: IamSettings) {
+        *self.settings.lock().unwrap_or_else(|p| p.into_inner()) = s;
     }
 
     /// Starts an IAM write: 409 while another is in progress, else waits `write_ms` (the time
     /// the write takes) and returns the guard that ends it.
-    pub async fn begin_iam_write(&self) -> ApiResult<WriteGuard<'_>> {
-        let ms = self.iam_settings().write_ms;
+    pub async fn begin_write(&self) -> ApiResult<WriteGuard<'_>> {
+        let ms = self.settings().write_ms;
         if ms == 0 {
             return Ok(WriteGuard(None));
         }
-        let flag = &self.consistency().writing;
-        if flag.swap(true, Ordering::SeqCst) {
+        if self.writing.swap(true, Ordering::SeqCst) {
             return Err(ApiError::conflict(
                 "NoEtagMatch",
                 "Another IAM write in this tenancy is in progress; the policy document changed \
                  while this request was processed. Retry the request.",
             ));
         }
-        let guard = WriteGuard(Some(flag));
+        let guard = WriteGuard(Some(&self.writing));
         tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
         Ok(guard)
     }

@@ -106,12 +106,12 @@ async fn set_iam(
     State(state): State<AppState>,
     OciJson(body): OciJson<crate::consistency::IamSettings>,
 ) -> Json<crate::consistency::IamSettings> {
-    state.set_iam_settings(body);
+    state.consistency().set(body);
     Json(body)
 }
 
 async fn get_iam(State(state): State<AppState>) -> Json<crate::consistency::IamSettings> {
-    Json(state.iam_settings())
+    Json(state.consistency().settings())
 }
 
 async fn add_fault(

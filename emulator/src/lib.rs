@@ -73,6 +73,7 @@ pub mod request;
 pub mod service;
 pub mod services;
 pub mod state;
+pub mod tags;
 
 pub use state::{AppState, Options};
 

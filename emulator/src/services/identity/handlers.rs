@@ -1,6 +1,6 @@
 //! One async fn per IAM operation (oci-api.md §3.3).
 
-use super::home::require_home;
+use super::home::{REGIONS, region_key, require_home};
 use super::store::{self, IamDoc, Kind, Stored};
 use super::wire::{
     CreateCompartmentDetails, CreateDynamicGroupDetails, CreatePolicyDetails, DynamicGroup,
@@ -146,7 +146,7 @@ async fn begin_write<'a>(
     region: &RequestRegion,
 ) -> ApiResult<crate::consistency::WriteGuard<'a>> {
     require_home(region, &state.identity().region)?;
-    state.begin_iam_write().await
+    state.consistency().begin_write().await
 }
 
 /// The statements as IAM stores them (`rewrite.rs`).
@@ -163,7 +163,7 @@ fn tags_on_create(
     tags: Option<super::wire::DefinedTags>,
 ) -> super::wire::DefinedTags {
     let mut tags = tags.unwrap_or_default();
-    validate::add_service_tags(
+    crate::tags::add_service_tags(
         &mut tags,
         &state.identity().user_id,
         &rfc3339_millis(state.now()),
@@ -602,24 +602,6 @@ pub async fn create_compartment(
 
 // ------------------------------------------------------------------------------------------------
 // Tenancy and regions (read-only facts of the emulated account)
-
-/// Regions the emulator knows by key (the SDK's short keys, upper-case as IAM returns them).
-const REGIONS: &[(&str, &str)] = &[
-    ("IAD", "us-ashburn-1"),
-    ("PHX", "us-phoenix-1"),
-    ("FRA", "eu-frankfurt-1"),
-    ("LHR", "uk-london-1"),
-    ("NRT", "ap-tokyo-1"),
-    ("ORD", "us-chicago-1"),
-];
-
-/// A region's key (`IAD` for `us-ashburn-1`); the upper-cased name for regions not in [`REGIONS`].
-pub fn region_key(region: &str) -> String {
-    REGIONS
-        .iter()
-        .find(|(_, name)| *name == region)
-        .map_or_else(|| region.to_ascii_uppercase(), |(key, _)| (*key).to_owned())
-}
 
 fn home_region_key(state: &AppState) -> String {
     region_key(&state.identity().region)

@@ -3,10 +3,27 @@
 //! #296, #1596). Which region a request was addressed to is a request fact
 //! (`crate::request::RequestRegion`, from the signed `Host`).
 
-use super::handlers::region_key;
 use crate::error::ApiError;
 use crate::request::RequestRegion;
 use axum::http::StatusCode;
+
+/// Regions the emulator knows by key (the SDK's short keys, upper-case as IAM returns them).
+pub const REGIONS: &[(&str, &str)] = &[
+    ("IAD", "us-ashburn-1"),
+    ("PHX", "us-phoenix-1"),
+    ("FRA", "eu-frankfurt-1"),
+    ("LHR", "uk-london-1"),
+    ("NRT", "ap-tokyo-1"),
+    ("ORD", "us-chicago-1"),
+];
+
+/// A region's key (`IAD` for `us-ashburn-1`); the upper-cased name for regions not in [`REGIONS`].
+pub fn region_key(region: &str) -> String {
+    REGIONS
+        .iter()
+        .find(|(_, name)| *name == region)
+        .map_or_else(|| region.to_ascii_uppercase(), |(key, _)| (*key).to_owned())
+}
 
 /// 403 `NotAllowed` unless an IAM write was addressed to the home region.
 pub fn require_home(region: &RequestRegion, home: &str) -> Result<(), ApiError> {

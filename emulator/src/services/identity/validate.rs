@@ -10,11 +10,10 @@
 //!   ...". Names are compared ignoring case; `id <ocid>` subjects are not looked up. Groups are
 //!   not modelled (every tenancy has the one group `Administrators`, for ListGroups), so group
 //!   names are not checked;
-//! * the service's own defined tags (`Oracle-Tags.CreatedBy/CreatedOn`) are added on create
-//!   when the request did not set them, as OCI's tag defaults do.
+//! * (the service's own defined tags are added on create by `crate::tags`).
 
 use super::store::{self, Kind};
-use super::wire::{DefinedTags, DynamicGroup};
+use super::wire::DynamicGroup;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use time::OffsetDateTime;
@@ -75,7 +74,7 @@ pub fn statements(state: &AppState, statements: &[String]) -> ApiResult<()> {
 /// the propagation delay ago).
 fn visible_dynamic_groups(state: &AppState) -> ApiResult<Vec<String>> {
     let delay = time::Duration::milliseconds(
-        i64::try_from(state.iam_settings().propagation_delay_ms).unwrap_or(i64::MAX),
+        i64::try_from(state.consistency().settings().propagation_delay_ms).unwrap_or(i64::MAX),
     );
     let now = state.now();
     let tenancy = state.identity().tenancy_id.clone();
@@ -95,16 +94,6 @@ fn visible_dynamic_groups(state: &AppState) -> ApiResult<Vec<String>> {
     )
 }
 
-/// Adds `Oracle-Tags.CreatedBy` (the calling user) and `Oracle-Tags.CreatedOn` (now) unless the
-/// request set them.
-pub fn add_service_tags(tags: &mut DefinedTags, created_by: &str, created_on: &str) {
-    let ns = tags.entry("Oracle-Tags".to_owned()).or_default();
-    ns.entry("CreatedBy".to_owned())
-        .or_insert_with(|| created_by.into());
-    ns.entry("CreatedOn".to_owned())
-        .or_insert_with(|| created_on.into());
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,16 +108,5 @@ mod tests {
         let e = matching_rule(&deep).unwrap_err();
         assert!(e.message.contains("Invalid matching rule"), "{}", e.message);
         matching_rule("ALL {resource.type = 'dataflowrun'}").unwrap();
-    }
-
-    #[test]
-    fn service_tags_keep_what_the_request_set() {
-        let mut tags = DefinedTags::new();
-        tags.entry("Oracle-Tags".into())
-            .or_default()
-            .insert("CreatedBy".into(), "someone".into());
-        add_service_tags(&mut tags, "me", "2026-01-01T00:00:00.000Z");
-        assert_eq!(tags["Oracle-Tags"]["CreatedBy"], "someone");
-        assert_eq!(tags["Oracle-Tags"]["CreatedOn"], "2026-01-01T00:00:00.000Z");
     }
 }
