@@ -1,6 +1,6 @@
 //! What the two IAM resources share: home-region routing of writes, per-tenancy serialisation,
-//! the bounded retry of IAM's eventual consistency, service-added defined tags, and the plan-time
-//! facts (tenancy groups, names planned in this run) behind the policy warnings.
+//! the bounded retry of IAM's eventual consistency, and the plan-time facts (tenancy groups,
+//! names planned in this run) behind the policy warnings. (Service-added tags: `crate::tags`.)
 //!
 //! Why each exists (official-provider.md §2.6, §2.7, §4):
 //! * IAM writes are only accepted in the tenancy's home region (403 NotAllowed elsewhere, #296,
@@ -11,9 +11,6 @@
 //!   added a per-tenancy mutex (8.17/8.18). Ours covers dynamic groups too.
 //! * A policy naming a dynamic group created a moment earlier is refused with 400 "... does not
 //!   exist" until IAM has propagated it (#785). That one case is retried for a bounded time.
-//! * The service adds `Oracle-Tags.CreatedBy/CreatedOn`; showing them as planned removals was
-//!   #1283. They, and keys in `ignore_defined_tags`, are left out of state unless the
-//!   configuration names them, and are sent back unchanged on update.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -24,13 +21,10 @@ use oci_client::endpoints::Service;
 use oci_client::services::identity::ListIamRequest;
 use oci_client::{Client, Error};
 use tfplugin::validators::{self, Validator};
-use tfplugin::{AttributePath, Diagnostics, Value};
+use tfplugin::{AttributePath, Diagnostics};
 
 use crate::diag::OrDiag;
 use crate::provider::Oci;
-
-/// Defined-tag keys the service adds by itself (tag defaults of the `Oracle-Tags` namespace).
-pub const SERVICE_TAGS: &[&str] = &["Oracle-Tags.CreatedBy", "Oracle-Tags.CreatedOn"];
 
 /// How long the "does not exist" case is retried when `retry_duration_seconds` is not set.
 pub const DEFAULT_PROPAGATION_BOUND: Duration = Duration::from_secs(120);
@@ -50,22 +44,16 @@ pub struct Iam {
     tenancy_names: tokio::sync::OnceCell<Option<TenancyNames>>,
     locks: Mutex<BTreeMap<String, Arc<tokio::sync::Mutex<()>>>>,
     planned_dynamic_groups: Mutex<BTreeSet<String>>,
-    /// `ignore_defined_tags`, lower-cased (compared case-insensitively, as upstream).
-    ignore_defined_tags: Vec<String>,
     propagation_bound: Duration,
 }
 
 impl Iam {
-    pub fn new(ignore_defined_tags: &[String], propagation_bound: Duration) -> Self {
+    pub fn new(propagation_bound: Duration) -> Self {
         Self {
             home: Default::default(),
             tenancy_names: Default::default(),
             locks: Default::default(),
             planned_dynamic_groups: Default::default(),
-            ignore_defined_tags: ignore_defined_tags
-                .iter()
-                .map(|k| k.to_ascii_lowercase())
-                .collect(),
             propagation_bound,
         }
     }
@@ -153,44 +141,6 @@ impl Iam {
             })
             .await
             .clone()
-    }
-
-    /// True for defined-tag keys that are the service's business unless configured.
-    pub fn is_service_tag(&self, key: &str) -> bool {
-        SERVICE_TAGS.iter().any(|k| k.eq_ignore_ascii_case(key))
-            || self.ignore_defined_tags.contains(&key.to_ascii_lowercase())
-    }
-
-    /// Defined tags read from the API as state (always known, as upstream stores them):
-    /// service-added and ignored keys are dropped unless `current` (the state or plan being
-    /// refreshed) has them.
-    pub fn defined_tags_state(
-        &self,
-        api: BTreeMap<String, String>,
-        current: &Value<BTreeMap<String, String>>,
-    ) -> Value<BTreeMap<String, String>> {
-        let mine = current.as_known();
-        Value::Known(
-            api.into_iter()
-                .filter(|(k, _)| !self.is_service_tag(k) || mine.is_some_and(|m| m.contains_key(k)))
-                .collect(),
-        )
-    }
-
-    /// The defined tags to send on update: the planned ones plus the service-added and ignored
-    /// ones the object has now (an update replaces the whole map).
-    pub fn defined_tags_to_send(
-        &self,
-        planned: &BTreeMap<String, String>,
-        remote: &BTreeMap<String, String>,
-    ) -> BTreeMap<String, String> {
-        let mut out = planned.clone();
-        for (k, v) in remote {
-            if self.is_service_tag(k) && !out.contains_key(k) {
-                out.insert(k.clone(), v.clone());
-            }
-        }
-        out
     }
 
     /// Runs `op` again while IAM answers that a name in the request does not exist yet, for at
@@ -393,42 +343,6 @@ pub fn suggest_resource_type(t: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn tags(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
-            .collect()
-    }
-
-    #[test]
-    fn service_tags_stay_out_of_state_unless_configured() {
-        let iam = Iam::new(&["Ops.Owner".into()], DEFAULT_PROPAGATION_BOUND);
-        let api = tags(&[
-            ("Oracle-Tags.CreatedBy", "me"),
-            ("Oracle-Tags.CreatedOn", "now"),
-            ("ops.owner", "x"),
-            ("Team.Name", "data"),
-        ]);
-        assert_eq!(
-            iam.defined_tags_state(api.clone(), &Value::Known(tags(&[("Team.Name", "a")]))),
-            Value::Known(tags(&[("Team.Name", "data")]))
-        );
-        let only_service = tags(&[("Oracle-Tags.CreatedBy", "me")]);
-        assert_eq!(
-            iam.defined_tags_state(only_service.clone(), &Value::Null),
-            Value::Known(BTreeMap::new())
-        );
-        let configured = Value::Known(tags(&[("Oracle-Tags.CreatedBy", "me")]));
-        assert_eq!(
-            iam.defined_tags_state(only_service, &configured),
-            configured,
-            "a configured service key is tracked"
-        );
-        let sent = iam.defined_tags_to_send(&tags(&[("Team.Name", "b")]), &api);
-        assert_eq!(sent.len(), 4, "{sent:?}");
-        assert_eq!(sent["Team.Name"], "b");
-    }
 
     #[test]
     fn iam_names() {

@@ -10,7 +10,8 @@
 //! - [`resources`] / [`data_sources`]: one file per Terraform type.
 //! - [`diag`]: the one place OCI errors become Terraform diagnostics.
 //! - [`iam`]: what the IAM resources share (home region, write serialisation, propagation
-//!   retry, service-added tags).
+//!   retry).
+//! - [`tags`]: defined tags the service adds (`Oracle-Tags`) and `ignore_defined_tags`.
 //! - [`validators`]: OCI naming rules checked at plan time.
 //! - [`convert`]: pure conversions shared by resources (tags, times, maps).
 //!
@@ -40,6 +41,7 @@ pub mod diag;
 pub mod iam;
 pub mod provider;
 pub mod resources;
+pub mod tags;
 pub mod validators;
 
 pub use provider::{ADDRESS, Oci, OciProvider, OciProviderConfig};

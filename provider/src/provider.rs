@@ -212,7 +212,8 @@ impl Provider for OciProvider {
         match client {
             Ok(client) => Some(Arc::new(Oci {
                 client,
-                iam: crate::iam::Iam::new(&ignore, bound),
+                iam: crate::iam::Iam::new(bound),
+                tags: crate::tags::ServiceTags::new(&ignore),
             })),
             Err(e) => {
                 diags.error(
@@ -238,11 +239,13 @@ impl Provider for OciProvider {
     }
 }
 
-/// What every resource and data source receives: the configured OCI client, and the IAM state
-/// shared by the IAM resources of this provider process.
+/// What every resource and data source receives: the configured OCI client, the IAM state
+/// shared by the IAM resources of this provider process, and which defined tags are the
+/// service's (`ignore_defined_tags` plus `Oracle-Tags`).
 pub struct Oci {
     pub client: oci_client::Client,
     pub iam: crate::iam::Iam,
+    pub tags: crate::tags::ServiceTags,
 }
 
 /// How long IAM's "does not exist yet" is retried: `retry_duration_seconds` when set (a

@@ -411,7 +411,7 @@ fn dynamic_group_state(
     DynamicGroupState {
         id: Value::Known(g.id.clone()),
         compartment_id: Value::Known(g.compartment_id.clone()),
-        defined_tags: oci.iam.defined_tags_state(
+        defined_tags: oci.tags.state(
             flatten_defined_tags(g.defined_tags.as_ref()),
             &current.defined_tags,
         ),
@@ -448,7 +448,7 @@ fn update_details(
             .then(|| {
                 let planned = plan.defined_tags.as_known().cloned().unwrap_or_default();
                 let remote = flatten_defined_tags(remote.defined_tags.as_ref());
-                nest_defined_tags(&oci.iam.defined_tags_to_send(&planned, &remote))
+                nest_defined_tags(&oci.tags.to_send(&planned, &remote))
             }),
     }
 }

@@ -511,7 +511,7 @@ fn policy_state(oci: &Oci, p: &Policy, etag: Option<String>, current: &PolicySta
     PolicyState {
         id: Value::Known(p.id.clone()),
         compartment_id: Value::Known(p.compartment_id.clone()),
-        defined_tags: oci.iam.defined_tags_state(
+        defined_tags: oci.tags.state(
             flatten_defined_tags(p.defined_tags.as_ref()),
             &current.defined_tags,
         ),
@@ -551,7 +551,7 @@ fn update_details(
             .then(|| {
                 let planned = plan.defined_tags.as_known().cloned().unwrap_or_default();
                 let remote = flatten_defined_tags(remote.defined_tags.as_ref());
-                nest_defined_tags(&oci.iam.defined_tags_to_send(&planned, &remote))
+                nest_defined_tags(&oci.tags.to_send(&planned, &remote))
             }),
     }
 }
