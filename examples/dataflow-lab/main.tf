@@ -4,7 +4,7 @@
 # buckets, and the sample CSV and PySpark script uploaded to the input bucket. The dynamic group,
 # policy, Data Flow Application and Run follow as their resource types land.
 #
-# Against the local emulator: `cargo xtask lab` (see README.md).
+# Against the local emulator: `cargo run -p acceptance-tests --bin lab` (see README.md).
 # Against real OCI: set compartment_ocid and drop oci_endpoint (see README.md).
 
 terraform {
