@@ -475,8 +475,17 @@ resource "oci_identity_policy" "p" {{
 fn iam_writes_go_to_the_home_region_whatever_the_provider_region() {
     let mut env = Env::new();
     assert_eq!(env.emulator.info.region, "us-ashburn-1", "the home region");
+    // The IAM example as users copy it (a dynamic group and a policy naming it).
+    let example = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../examples/resources/oci_identity_policy/resource.tf"),
+    )
+    .unwrap();
+    let tenancy = env.tenancy().to_string();
+    env.wd.set_env("TF_VAR_tenancy_ocid", &tenancy);
+    env.wd.set_env("TF_VAR_compartment_ocid", &tenancy);
     let header = regional_provider(&mut env, "us-phoenix-1", "");
-    env.wd.write_config(&format!("{header}\n{}", lab_iam(&env)));
+    env.wd.write_config(&format!("{header}\n{example}"));
     env.wd.init();
     env.wd.step();
 
@@ -740,6 +749,36 @@ resource "oci_identity_policy" "runs" {{
         out.status.code(),
         Some(0),
         "plan not empty:\n{}",
+        out.combined()
+    );
+}
+
+#[test]
+fn taken_policy_name_gives_the_exact_import_command() {
+    let env = Env::new();
+    let tenancy = env.tenancy().to_string();
+    let id = env.oci(async |c| {
+        let d = CreatePolicyDetails {
+            compartment_id: tenancy,
+            name: "acc-taken".into(),
+            statements: vec!["Allow group Administrators to read buckets in tenancy".into()],
+            description: "made by a colleague".into(),
+            ..Default::default()
+        };
+        c.create_policy(&d).await.unwrap().value.id
+    });
+    env.init_with(&policy(
+        &env,
+        "acc-taken",
+        &["Allow group Administrators to manage buckets in tenancy"],
+        "",
+    ));
+    let out = env.wd.try_apply();
+    assert_attribute_error(&out, "Policy Already Exists", "name");
+    let expected = format!("terraform import oci_identity_policy.<name> {id}");
+    assert!(
+        out.combined().contains(&expected),
+        "{expected:?} in:\n{}",
         out.combined()
     );
 }
