@@ -36,6 +36,9 @@ pub struct LoggedRequest {
     pub operation: Option<String>,
     #[serde(default)]
     pub status: Option<u16>,
+    /// The region the request was addressed to (from its `Host`), for home-region checks.
+    #[serde(default)]
+    pub region: Option<String>,
 }
 
 impl LoggedRequest {
@@ -226,6 +229,11 @@ impl Emulator {
             "lifecycle",
             Some(serde_json::json!({ "delay_ms": delay_ms })),
         );
+    }
+
+    /// IAM behaviour switches (`PUT /_emulator/iam`): `propagation_delay_ms`, `write_ms`.
+    pub fn set_iam(&self, settings: Json) {
+        self.control(reqwest::Method::PUT, "iam", Some(settings));
     }
 
     /// Creates a compartment under the tenancy (control API) and returns its OCID.

@@ -135,6 +135,11 @@ impl Env {
         );
     }
 
+    /// Runs any future on this test's runtime (e.g. calls through another client).
+    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.runtime.block_on(f)
+    }
+
     /// Asserts that the emulator holds no user-created resources any more.
     pub fn assert_nothing_left(&self) {
         let left = self.emulator.leftovers();

@@ -15,6 +15,7 @@ fn env_with_fragment(dir: &Path) -> Env {
     let mut env = Env::new();
     let tenancy = env.tenancy().to_string();
     env.wd.set_env("TF_VAR_compartment_ocid", &tenancy);
+    env.wd.set_env("TF_VAR_tenancy_ocid", &tenancy);
     for entry in std::fs::read_dir(dir).unwrap().flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.ends_with(".tf") {
@@ -27,21 +28,13 @@ fn env_with_fragment(dir: &Path) -> Env {
     env
 }
 
-/// `terraform import ADDRESS "ID"` from an import.sh, with `<namespace>` filled in; an OCID
-/// placeholder (`ocid1.<kind>.oc1.<region>.<unique_id>`) is the id in `env`'s state.
-fn import_command(dir: &Path, env: &Env) -> (String, String) {
-    let (address, id) = import_line(dir, env.namespace());
-    if id.starts_with("ocid1.") && id.contains('<') {
-        let state = env
-            .wd
-            .resource_values(&address)
-            .expect("imported address in state");
-        return (address, state["id"].as_str().unwrap().to_string());
-    }
-    (address, id)
-}
-
-fn import_line(dir: &Path, namespace: &str) -> (String, String) {
+/// `terraform import ADDRESS "ID"` from an import.sh, with `<namespace>` and an `<…_ocid>`
+/// placeholder filled in (the OCID from `state_id`, the resource's id in state).
+fn import_command(
+    dir: &Path,
+    namespace: &str,
+    state_id: impl Fn(&str) -> String,
+) -> (String, String) {
     let text = std::fs::read_to_string(dir.join("import.sh")).unwrap();
     let line = text
         .lines()
@@ -49,15 +42,19 @@ fn import_line(dir: &Path, namespace: &str) -> (String, String) {
         .expect("an import command");
     let rest = line.trim_start_matches("terraform import ");
     let (address, id) = rest.split_once(' ').unwrap();
-    (
-        address.to_string(),
-        id.trim()
-            .trim_matches('"')
-            .replace("<namespace>", namespace),
-    )
+    let id = id
+        .trim()
+        .trim_matches('"')
+        .replace("<namespace>", namespace);
+    // `<…_ocid>` (IAM examples) or `ocid1.<kind>.oc1.<region>.<unique_id>` (Data Flow examples).
+    let placeholder = (id.starts_with('<') && id.ends_with("_ocid>"))
+        || (id.starts_with("ocid1.") && id.contains('<'));
+    let id = if placeholder { state_id(address) } else { id };
+    (address.to_string(), id)
 }
 
-/// Attributes that read cannot return after an import (configuration-only values).
+/// Attributes that read cannot return after an import as configured: configuration-only values,
+/// and policy texts, which come back in the service's spelling (equal in meaning, not in bytes).
 const NOT_IMPORTED: &[&str] = &[
     "content",
     "source",
@@ -65,6 +62,8 @@ const NOT_IMPORTED: &[&str] = &[
     "terminate_runs_on_deletion",
     "asynchronous",
     "timeouts",
+    "matching_rule",
+    "statements",
 ];
 
 /// Every resource example; `terraform-provider-oci`'s registry test ties these directories to
@@ -82,7 +81,14 @@ fn resource_examples_apply_import_and_destroy() {
         let dir = examples().join("resources").join(ty);
         let env = env_with_fragment(&dir);
         env.wd.step();
-        let (address, id) = import_command(&dir, &env);
+        let (address, id) = import_command(&dir, env.namespace(), |address| {
+            env.wd
+                .resource_values(address)
+                .expect("imported resource in state")["id"]
+                .as_str()
+                .expect("an id")
+                .to_string()
+        });
         assert!(
             address.starts_with(ty.as_str()),
             "{ty}/import.sh imports {address}"

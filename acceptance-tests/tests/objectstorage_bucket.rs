@@ -402,3 +402,28 @@ fn bucket_versioning_cannot_go_back_to_disabled() {
         "Suspended"
     );
 }
+
+/// The emulator adds `Oracle-Tags.CreatedBy/CreatedOn` as OCI's tag defaults do; they are the
+/// service's and never show as a change (official provider #1283).
+#[test]
+fn bucket_service_added_defined_tags_never_diff() {
+    let env = Env::new();
+    env.init_with(&bucket(
+        &env,
+        "acc-tags",
+        r#"  defined_tags = { "Operations.CostCenter" = "42" }"#,
+    ));
+    env.wd.step();
+    let ns = env.namespace().to_string();
+    let b = env.oci(async |c| c.get_bucket(&ns, "acc-tags").await.unwrap().value);
+    let tags = b.defined_tags.unwrap_or_default();
+    assert!(
+        tags.get("Oracle-Tags")
+            .is_some_and(|t| t.contains_key("CreatedBy") && t.contains_key("CreatedOn")),
+        "the service's tags are on the bucket: {tags:?}"
+    );
+    assert_eq!(
+        env.wd.resource_values(ADDR).unwrap()["defined_tags"],
+        serde_json::json!({ "Operations.CostCenter": "42" })
+    );
+}

@@ -164,7 +164,7 @@ def identity(tenancy):
     check(dg and dg["lifecycle-state"] == "ACTIVE" and dg["matching-rule"] == rule, "dynamic group ACTIVE", dg)
     e = fails("iam dynamic-group create with a bad rule is 400", 400, "InvalidParameter", "iam", "dynamic-group",
               "create", "--name", "cli-bad", "--description", "", "--matching-rule", "ANY {resource.type = x}")
-    check("single quotes" in e.get("message", ""), "rule error message is useful", e.get("message"))
+    check("quoted value" in e.get("message", ""), "rule error message is useful", e.get("message"))
     for i in range(3):
         ok(f"iam policy create {i}", "iam", "policy", "create", "--compartment-id", comp_id, "--name", f"cli-p{i}",
            "--description", "", "--statements",
@@ -175,7 +175,7 @@ def identity(tenancy):
     e = fails("iam policy create with a bad statement is 400", 400, "InvalidParameter", "iam", "policy", "create",
               "--compartment-id", comp_id, "--name", "cli-bad", "--description", "",
               "--statements", json.dumps(["Allow group A to manage buckets"]))
-    check("location" in e.get("message", ""), "statement error message is useful", e.get("message"))
+    check("'in' followed by tenancy or compartment" in e.get("message", ""), "statement error message is useful", e.get("message"))
     pid = next((p["id"] for p in pols or [] if p["name"] == "cli-p0"), "none")
     fails("iam policy update with a wrong --if-match is 412 (if-match conflict)", 412, "NoEtagMatch", "iam", "policy",
           "update", "--policy-id", pid, "--description", "x", "--if-match", "wrong", "--force")

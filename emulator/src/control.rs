@@ -35,6 +35,7 @@ pub fn routes() -> Router<AppState> {
             "/_emulator/compartments",
             post(create_compartment).get(list_compartments),
         )
+        .route("/_emulator/iam", put(set_iam).get(get_iam))
         .route("/_emulator/info", get(info))
 }
 
@@ -111,6 +112,18 @@ async fn set_lifecycle(
 
 async fn get_lifecycle(State(state): State<AppState>) -> Json<Value> {
     Json(serde_json::json!({ "delay_ms": state.lifecycle_delay().whole_milliseconds() as u64 }))
+}
+
+async fn set_iam(
+    State(state): State<AppState>,
+    OciJson(body): OciJson<crate::consistency::IamSettings>,
+) -> Json<crate::consistency::IamSettings> {
+    state.consistency().set(body);
+    Json(body)
+}
+
+async fn get_iam(State(state): State<AppState>) -> Json<crate::consistency::IamSettings> {
+    Json(state.consistency().settings())
 }
 
 async fn add_fault(

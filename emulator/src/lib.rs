@@ -57,6 +57,7 @@
 pub mod bootstrap;
 pub mod clock;
 pub mod compartments;
+pub mod consistency;
 pub mod control;
 pub mod db;
 pub mod error;
@@ -73,6 +74,7 @@ pub mod request;
 pub mod service;
 pub mod services;
 pub mod state;
+pub mod tags;
 
 pub use net::ServeOptions;
 pub use state::{AppState, Options};

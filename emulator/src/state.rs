@@ -73,6 +73,8 @@ pub struct RequestRecord {
     pub service: &'static str,
     pub operation: Option<&'static str>,
     pub status: u16,
+    /// The region the request was addressed to (its `Host`; the home region if it names none).
+    pub region: String,
 }
 
 /// Shared emulator state.
@@ -92,6 +94,7 @@ struct Inner {
     requests: Mutex<std::collections::VecDeque<RequestRecord>>,
     /// See [`AppState::retry_token_lock`].
     retry_locks: [Mutex<()>; RETRY_LOCK_STRIPES],
+    consistency: crate::consistency::Consistency,
 }
 
 /// Lock stripes for retry tokens: enough that unrelated tokens rarely wait on each other.
@@ -128,6 +131,7 @@ impl AppState {
             faults: Faults::default(),
             requests: Mutex::new(std::collections::VecDeque::new()),
             retry_locks: std::array::from_fn(|_| Mutex::new(())),
+            consistency: Default::default(),
         }));
         Ok(state)
     }
@@ -153,6 +157,11 @@ impl AppState {
         let out = f(&tx)?;
         tx.commit()?;
         Ok(out)
+    }
+
+    /// The IAM consistency switches (`consistency.rs`).
+    pub fn consistency(&self) -> &crate::consistency::Consistency {
+        &self.0.consistency
     }
 
     /// Current time from the injectable clock.

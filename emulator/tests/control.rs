@@ -18,7 +18,7 @@ async fn control_calls_need_no_signature_and_are_not_logged() {
         .json();
     assert_eq!(
         log,
-        json!([{"method": "GET", "path": "/n", "service": "objectstorage", "operation": "GetNamespace", "status": 200}])
+        json!([{"method": "GET", "path": "/n", "service": "objectstorage", "operation": "GetNamespace", "status": 200, "region": "us-ashburn-1"}])
     );
     env.control("DELETE", "/_emulator/requests", "")
         .await

@@ -21,7 +21,7 @@ fn policy_body(env: &Env, name: &str, statements: &[&str]) -> String {
     json!({"compartmentId": env.tenancy(), "name": name, "description": "", "statements": statements}).to_string()
 }
 
-const STATEMENT: &str = "Allow dynamic-group dg-lab to read buckets in tenancy";
+const STATEMENT: &str = "Allow any-user to read buckets in tenancy";
 
 fn with_delay(ms: i64) -> Env {
     Env::with_options(|o| o.lifecycle_delay = Duration::milliseconds(ms))
@@ -196,7 +196,7 @@ async fn create_dynamic_group_error_paths() {
         .unwrap()
         .to_owned();
     assert!(
-        msg.contains("must be quoted with single quotes") && msg.contains("column 22"),
+        msg.contains("a quoted value") && msg.contains("column 22"),
         "{msg}"
     );
     post("{not json".to_owned())
@@ -246,7 +246,7 @@ async fn policy_crud_and_statement_checks() {
     assert_eq!(p["statements"], json!([STATEMENT]));
     let path = format!("/20160918/policies/{}", p["id"].as_str().unwrap());
 
-    let upd = json!({"statements": [STATEMENT, "Allow dynamic-group dg-lab to manage objects in compartment lab"], "versionDate": "2018-08-23"});
+    let upd = json!({"statements": [STATEMENT, "Allow any-user to manage objects in compartment lab"], "versionDate": "2018-08-23"});
     let updated = env
         .call("PUT", &path, &upd.to_string())
         .await
@@ -612,10 +612,12 @@ async fn tenancy_region_subscriptions_and_regions() {
         .await
         .expect(200)
         .json();
+    let subs = subs.as_array().unwrap();
     assert_eq!(
-        subs,
-        json!([{"regionKey": "IAD", "regionName": "us-ashburn-1", "status": "READY", "isHomeRegion": true}])
+        subs[0],
+        json!({"regionKey": "IAD", "regionName": "us-ashburn-1", "status": "READY", "isHomeRegion": true})
     );
+    assert!(subs.len() > 1 && subs[1..].iter().all(|s| s["isHomeRegion"] == false));
     let regions = env
         .call("GET", "/20160918/regions", "")
         .await
@@ -688,4 +690,160 @@ async fn reset_drops_dynamic_groups_and_policies() {
     )
     .await
     .expect(200);
+}
+
+/// The bug issue 13 found: a 12,000-deep `any {` used to overflow the parser's stack and kill
+/// the emulator; it is a 400 like any other malformed statement, and the emulator keeps serving.
+#[tokio::test]
+async fn a_12000_deep_statement_is_a_400_not_a_crash() {
+    let env = Env::new();
+    let deep = format!(
+        "Allow any-user to read buckets in tenancy where {}request.permission = 'X'{}",
+        "any {".repeat(12_000),
+        "}".repeat(12_000)
+    );
+    let msg = env
+        .call(
+            "POST",
+            "/20160918/policies",
+            &policy_body(&env, "deep", &[&deep]),
+        )
+        .await
+        .expect_error(400, "InvalidParameter")
+        .json()["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(msg.contains("statement 1 of 1"), "{msg}");
+    let rule = format!(
+        "{}resource.type = 'x'{}",
+        "ANY {".repeat(12_000),
+        "}".repeat(12_000)
+    );
+    let body = json!({"compartmentId": env.tenancy(), "name": "deep", "description": "", "matchingRule": rule});
+    env.call("POST", "/20160918/dynamicGroups", &body.to_string())
+        .await
+        .expect_error(400, "InvalidParameter");
+    // Within the bounds the same shape is fine.
+    let ok = format!(
+        "Allow any-user to read buckets in tenancy where {}request.permission = 'X'{}",
+        "any {".repeat(10),
+        "}".repeat(10)
+    );
+    env.call(
+        "POST",
+        "/20160918/policies",
+        &policy_body(&env, "nested", &[&ok]),
+    )
+    .await
+    .expect(200);
+}
+
+#[tokio::test]
+async fn statements_are_stored_rewritten_as_the_service_does() {
+    let env = Env::new();
+    let written = "Allow  any-user\n  to read objects in compartment LabData where target.bucket.name='lab-input'";
+    let p = env
+        .call(
+            "POST",
+            "/20160918/policies",
+            &policy_body(&env, "rw", &[written]),
+        )
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(
+        p["statements"],
+        json!([
+            "Allow any-user to read objects in compartment labdata where target.bucket.name = 'lab-input'"
+        ])
+    );
+    let tags = &p["definedTags"]["Oracle-Tags"];
+    assert!(
+        tags["CreatedBy"].is_string() && tags["CreatedOn"].is_string(),
+        "{p}"
+    );
+}
+
+#[tokio::test]
+async fn policies_naming_a_dynamic_group_wait_for_it_to_propagate() {
+    let env = Env::new();
+    let named = "Allow dynamic-group dg-new to read buckets in tenancy";
+    let refused = env
+        .call(
+            "POST",
+            "/20160918/policies",
+            &policy_body(&env, "p-early", &[named]),
+        )
+        .await
+        .expect_error(400, "InvalidParameter")
+        .json();
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("does not exist"),
+        "{refused}"
+    );
+    env.control("PUT", "/_emulator/iam", r#"{"propagation_delay_ms": 5000}"#)
+        .await
+        .expect(200);
+    env.call("POST", "/20160918/dynamicGroups", &dg_body(&env, "dg-new"))
+        .await
+        .expect(200);
+    env.call(
+        "POST",
+        "/20160918/policies",
+        &policy_body(&env, "p-early", &[named]),
+    )
+    .await
+    .expect_error(400, "InvalidParameter");
+    env.clock.advance(Duration::milliseconds(5000));
+    env.call(
+        "POST",
+        "/20160918/policies",
+        &policy_body(
+            &env,
+            "p-early",
+            &["Allow dynamic-group DG-NEW to read buckets in tenancy"],
+        ),
+    )
+    .await
+    .expect(200);
+}
+
+#[tokio::test]
+async fn iam_writes_outside_the_home_region_are_refused() {
+    let env = Env::new();
+    let body = policy_body(&env, "p-region", &[STATEMENT]);
+    let phoenix = "identity.us-phoenix-1.oci.oraclecloud.com";
+    let msg = env
+        .call_at(phoenix, "POST", "/20160918/policies", &body)
+        .await
+        .expect_error(403, "NotAllowed")
+        .json();
+    assert!(
+        msg["message"]
+            .as_str()
+            .unwrap()
+            .contains("Please go to your home region IAD"),
+        "{msg}"
+    );
+    let list = format!("/20160918/policies?compartmentId={}", env.tenancy());
+    env.call_at(phoenix, "GET", &list, "").await.expect(200);
+    env.call_at(
+        "identity.us-ashburn-1.oci.oraclecloud.com",
+        "POST",
+        "/20160918/policies",
+        &body,
+    )
+    .await
+    .expect(200);
+    let regions: Vec<String> = env
+        .state
+        .requests()
+        .iter()
+        .map(|r| r.region.clone())
+        .collect();
+    assert_eq!(regions, ["us-phoenix-1", "us-phoenix-1", "us-ashburn-1"]);
 }

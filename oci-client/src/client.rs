@@ -128,6 +128,20 @@ impl<T> Deref for Response<T> {
     }
 }
 
+/// `OCI_CONNECT_TO`: resolves every host name to one address, as curl's `--connect-to` does, so
+/// the URL (and the signed `Host`) keeps OCI's per-region name. A port in the URL still wins.
+struct ConnectTo(std::net::SocketAddr);
+
+impl reqwest::dns::Resolve for ConnectTo {
+    fn resolve(&self, _name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let addr = self.0;
+        Box::pin(async move {
+            let addrs: reqwest::dns::Addrs = Box::new(std::iter::once(addr));
+            Ok(addrs)
+        })
+    }
+}
+
 /// A signed OCI REST client. Cheap to clone; clones share the connection pool.
 #[derive(Clone)]
 pub struct Client {
@@ -161,8 +175,11 @@ impl Client {
                     .parse::<std::net::IpAddr>()
                     .is_ok_and(|ip| ip.is_loopback())
         });
-        if all_loopback {
+        if all_loopback || config.connect_to.is_some() {
             builder = builder.no_proxy();
+        }
+        if let Some(addr) = config.connect_to {
+            builder = builder.dns_resolver(Arc::new(ConnectTo(addr)));
         }
         if let Some(path) = &config.ca_bundle {
             let pem = std::fs::read(path).map_err(|e| {
@@ -204,6 +221,14 @@ impl Client {
     pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Self {
         Arc::make_mut(&mut self.config).retry = retry;
         self
+    }
+
+    /// The same client (same connections, signer and retries) with one service's base URL
+    /// replaced, e.g. IAM writes sent to the tenancy's home region.
+    pub fn with_endpoint(&self, service: Service, url: reqwest::Url) -> Client {
+        let mut c = self.clone();
+        Arc::make_mut(&mut c.config).endpoints.insert(service, url);
+        c
     }
 
     pub fn config(&self) -> &ClientConfig {

@@ -16,6 +16,11 @@
 //! service, e.g. the emulator) → `CLIENT_HOST_OVERRIDES` (official format,
 //! `oci_identity.IdentityClient=http://127.0.0.1:4599;...`) → the region's host template.
 //!
+//! `OCI_CONNECT_TO=IP:PORT` (ours; curl's `--connect-to` idea) keeps the region's own host names
+//! for endpoints that come from the region template, so requests carry and sign OCI's per-region
+//! `Host` (`identity.us-phoenix-1.oci.oraclecloud.com`), but opens every connection to that
+//! address over plain HTTP. It exists for the emulator, which tells regions apart by that header.
+//!
 //! The environment is passed in as an [`Env`] value so that tests are hermetic;
 //! [`Env::from_process`] reads the real one.
 
@@ -266,6 +271,11 @@ pub struct ClientConfig {
     /// PEM bundle that REPLACES the trusted roots (upstream's `custom_cert_location`), for
     /// TLS endpoints with a private CA. `None` = the platform's roots.
     pub ca_bundle: Option<PathBuf>,
+    /// `OCI_CONNECT_TO`: every connection goes to this address (plain HTTP), whatever the host.
+    pub connect_to: Option<std::net::SocketAddr>,
+    /// Services whose endpoint came from the region's host template (not from an override), so
+    /// [`ClientConfig::endpoint_for_region`] may point them at another region.
+    pub templated: std::collections::BTreeSet<Service>,
 }
 
 /// One resolved value and where it came from (used in error messages).
@@ -381,7 +391,25 @@ impl ClientConfig {
             config_file: None,
             profile: None,
             ca_bundle: None,
+            connect_to: None,
+            templated: Default::default(),
         })
+    }
+
+    /// The service's base URL in another region (e.g. IAM's home region), or `None` when the
+    /// endpoint was set explicitly (`endpoint`, `service_endpoints`, `CLIENT_HOST_OVERRIDES`):
+    /// an explicit endpoint is where the user wants every call to go.
+    pub fn endpoint_for_region(&self, service: Service, region_name: &str) -> Option<reqwest::Url> {
+        if !self.templated.contains(&service) {
+            return None;
+        }
+        let realm = self.region.as_ref().map(|r| r.realm.as_str());
+        let region = endpoints::resolve_region(region_name, realm);
+        let mut url = endpoints::base_url_for_region(service, &region).ok()?;
+        if self.connect_to.is_some() {
+            url.set_scheme("http").ok()?;
+        }
+        Some(url)
     }
 
     /// Resolves provider arguments against the environment and the OCI config file.
@@ -485,7 +513,23 @@ impl ClientConfig {
             }
         }
         let key = load_key(&r, &mut missing)?;
-        let endpoints = resolve_endpoints(&r, region.as_ref(), &mut missing)?;
+        let connect_to = match env.get("OCI_CONNECT_TO") {
+            None => None,
+            Some(v) => Some(v.trim().parse::<std::net::SocketAddr>().map_err(|_| {
+                Error::Config(format!(
+                    "OCI_CONNECT_TO must be IP:PORT (e.g. 127.0.0.1:4599), got {v:?}"
+                ))
+            })?),
+        };
+        let (mut endpoints, templated) = resolve_endpoints(&r, region.as_ref(), &mut missing)?;
+        if connect_to.is_some() {
+            // The emulator speaks plain HTTP; the host name stays the region's own.
+            for s in &templated {
+                if let Some(u) = endpoints.get_mut(s) {
+                    let _ = u.set_scheme("http");
+                }
+            }
+        }
         if !missing.is_empty() {
             return Err(Error::Config(format!(
                 "incomplete OCI provider configuration ({} auth):\n  - {}",
@@ -566,6 +610,8 @@ impl ClientConfig {
             .into_iter()
             .find_map(|v| env.get(v))
             .map(|p| env.expand_tilde(p)),
+            connect_to,
+            templated,
         })
     }
 }
@@ -633,7 +679,10 @@ fn resolve_endpoints(
     r: &Resolver<'_>,
     region: Option<&Region>,
     missing: &mut Vec<String>,
-) -> Result<BTreeMap<Service, reqwest::Url>> {
+) -> Result<(
+    BTreeMap<Service, reqwest::Url>,
+    std::collections::BTreeSet<Service>,
+)> {
     for key in r.args.service_endpoints.keys() {
         if Service::from_key(key).is_none() {
             return Err(Error::Config(format!(
@@ -644,6 +693,7 @@ fn resolve_endpoints(
     let endpoint = r.layered("endpoint", r.args.endpoint.as_deref());
     let host_overrides = parse_host_overrides(r.env)?;
     let mut out = BTreeMap::new();
+    let mut templated = std::collections::BTreeSet::new();
     let mut need_region = false;
     for service in Service::ALL {
         let chosen = r
@@ -658,6 +708,7 @@ fn resolve_endpoints(
             (Some((raw, source)), _) => endpoints::base_url_from_override(service, &raw)
                 .map_err(|e| Error::Config(format!("{source}: {e}")))?,
             (None, Some(region)) => {
+                templated.insert(service);
                 endpoints::base_url_for_region(service, region).map_err(Error::Config)?
             }
             (None, None) => {
@@ -670,7 +721,7 @@ fn resolve_endpoints(
     if need_region {
         missing.push(r.missing("region", Some("region")));
     }
-    Ok(out)
+    Ok((out, templated))
 }
 
 /// `CLIENT_HOST_OVERRIDES`: `name=url;name=url`, looked up as upstream's

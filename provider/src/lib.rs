@@ -10,6 +10,9 @@
 //! - [`resources`] / [`data_sources`]: one file per Terraform type.
 //! - [`functions`]: provider-defined functions (`provider::oci::parse_oci_uri`, ...), one file each.
 //! - [`diag`]: the one place OCI errors become Terraform diagnostics.
+//! - [`iam`]: what the IAM resources share (home region, write serialisation, propagation
+//!   retry).
+//! - [`tags`]: defined tags the service adds (`Oracle-Tags`) and `ignore_defined_tags`.
 //! - [`validators`]: OCI naming rules checked at plan time.
 //! - [`convert`]: pure conversions shared by resources (tags, times, maps).
 //! - [`dataflow`]: what the two Data Flow resources share (blocks, plan-time job checks, the
@@ -50,8 +53,10 @@ pub mod data_sources;
 pub mod dataflow;
 pub mod diag;
 pub mod functions;
+pub mod iam;
 pub mod provider;
 pub mod resources;
+pub mod tags;
 pub mod timeouts;
 pub mod validators;
 

@@ -66,6 +66,10 @@ pub struct OciProviderConfig {
     pub endpoint: Value<String>,
     /// Base URL per service, overriding `endpoint`; keys: `dataflow`, `identity`, `objectstorage`.
     pub service_endpoints: Value<BTreeMap<String, String>>,
+    /// Defined-tag keys (`namespace.key`, any case) that are never tracked unless a resource's
+    /// configuration writes them, e.g. tags set by tag defaults. `Oracle-Tags.CreatedBy` and
+    /// `Oracle-Tags.CreatedOn`, which the service adds itself, are always treated so.
+    pub ignore_defined_tags: Value<Vec<String>>,
 }
 
 impl std::fmt::Debug for OciProviderConfig {
@@ -92,6 +96,7 @@ impl std::fmt::Debug for OciProviderConfig {
             .field("disable_auto_retries", &self.disable_auto_retries)
             .field("endpoint", &self.endpoint)
             .field("service_endpoints", &self.service_endpoints)
+            .field("ignore_defined_tags", &self.ignore_defined_tags)
             .finish()
     }
 }
@@ -186,6 +191,9 @@ impl Provider for OciProvider {
             .attribute("service_endpoints", |a| {
                 a.optional().validator(service_endpoints_validator())
             })
+            .attribute("ignore_defined_tags", |a| {
+                a.optional().validator(ignore_defined_tags_validator())
+            })
             .build()
     }
 
@@ -198,8 +206,19 @@ impl Provider for OciProvider {
         let env = oci_client::Env::from_process();
         let client =
             oci_client::ClientConfig::resolve(&args, &env).and_then(oci_client::Client::new);
+        let ignore: Vec<String> = req
+            .config
+            .ignore_defined_tags
+            .as_known()
+            .cloned()
+            .unwrap_or_default();
+        let bound = propagation_bound(&req.config);
         match client {
-            Ok(client) => Some(Arc::new(Oci { client })),
+            Ok(client) => Some(Arc::new(Oci {
+                client,
+                iam: crate::iam::Iam::new(bound),
+                tags: crate::tags::ServiceTags::new(&ignore),
+            })),
             Err(e) => {
                 diags.error(
                     "Invalid Provider Configuration",
@@ -228,9 +247,57 @@ impl Provider for OciProvider {
     }
 }
 
-/// What every resource and data source receives: the configured OCI client.
+/// What every resource and data source receives: the configured OCI client, the IAM state
+/// shared by the IAM resources of this provider process, and which defined tags are the
+/// service's (`ignore_defined_tags` plus `Oracle-Tags`).
 pub struct Oci {
     pub client: oci_client::Client,
+    pub iam: crate::iam::Iam,
+    pub tags: crate::tags::ServiceTags,
+}
+
+/// How long IAM's "does not exist yet" is retried: `retry_duration_seconds` when set (a
+/// negative value, "forever" upstream, is capped at an hour), none with `disable_auto_retries`.
+fn propagation_bound(c: &OciProviderConfig) -> std::time::Duration {
+    use std::time::Duration;
+    if c.disable_auto_retries.as_known() == Some(&true) {
+        return Duration::ZERO;
+    }
+    match c.retry_duration_seconds.as_known() {
+        Some(s) if *s >= 0 => Duration::from_secs(s.unsigned_abs()),
+        Some(_) => Duration::from_secs(3600),
+        None => crate::iam::DEFAULT_PROPAGATION_BOUND,
+    }
+}
+
+/// `ignore_defined_tags`: at most 100 keys of the form `namespace.key`.
+fn ignore_defined_tags_validator() -> Arc<dyn validators::Validator> {
+    validators::custom(
+        "at most 100 keys of the form namespace.key",
+        |v, path, diags| {
+            let Some(keys) = v.as_array() else { return };
+            if keys.len() > 100 {
+                diags.attribute_error(
+                    path.clone(),
+                    "Too Many Ignored Tags",
+                    format!("{path} has {} keys; at most 100 are allowed.", keys.len()),
+                );
+            }
+            for (i, k) in keys.iter().enumerate() {
+                let Some(k) = k.as_str() else { continue };
+                let parts: Vec<&str> = k.split('.').collect();
+                if parts.len() != 2 || parts.iter().any(|p| p.is_empty()) {
+                    diags.attribute_error(
+                    path.index(i),
+                    "Invalid Defined Tag Key",
+                    format!(
+                        "{k:?} must have the form \"<namespace>.<key>\", e.g. \"Oracle-Tags.CreatedBy\"."
+                    ),
+                );
+                }
+            }
+        },
+    )
 }
 
 /// The provider block as the OCI client's arguments (unset and unknown values left out, so the

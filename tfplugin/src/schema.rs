@@ -627,8 +627,20 @@ fn check_block(block: &Block, prefix: &str, errors: &mut Vec<String>) {
     }
     for a in &block.attributes {
         let n = format!("{prefix}{}", a.name);
-        if !valid_name(&a.name) {
-            errors.push(format!("attribute {n}: names must match ^[a-z0-9_]+$"));
+        // Computed-only attributes cannot be written in configuration, so a mixed-case name
+        // there only matters for state: Oracle's provider stores a policy's `ETag`,
+        // `lastUpdateETag` and `policyHash`, and Terraform accepts them.
+        let legacy_ok = a.computed
+            && !a.optional
+            && !a.required
+            && a.name.starts_with(|c: char| c.is_ascii_alphabetic())
+            && a.name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid_name(&a.name) && !legacy_ok {
+            errors.push(format!(
+                "attribute {n}: names must match ^[a-z0-9_]+$ (computed-only: ^[A-Za-z][A-Za-z0-9_]*$)"
+            ));
         }
         if !(a.required || a.optional || a.computed) {
             errors.push(format!(

@@ -19,7 +19,7 @@ pub mod auth;
 use crate::control::CONTROL_PREFIX;
 use crate::error::ApiError;
 use crate::extract::buffer_bounded;
-use crate::request::{Operation, Principal, RequestId};
+use crate::request::{Operation, Principal, RequestId, RequestRegion, region_of_host};
 use crate::service::Classifier;
 use crate::state::{AppState, RequestRecord};
 use axum::body::Body;
@@ -79,6 +79,8 @@ pub async fn oci(State(oci): State<Oci>, mut req: Request, next: Next) -> Respon
         };
     }
     let method = req.method().clone();
+    let region = request_region(&state, &req);
+    req.extensions_mut().insert(RequestRegion(region.clone()));
     let op = oci.classifier.classify(&method, &path);
     req.extensions_mut().insert(op);
     let resp = handle(&state, req, next, op).await;
@@ -88,6 +90,7 @@ pub async fn oci(State(oci): State<Oci>, mut req: Request, next: Next) -> Respon
         service: op.service,
         operation: op.operation,
         status: resp.status().as_u16(),
+        region,
     });
     if method == Method::HEAD {
         // HEAD answers never carry a body, errors included (oci-api.md §6.1).
@@ -101,6 +104,17 @@ pub async fn oci(State(oci): State<Oci>, mut req: Request, next: Next) -> Respon
         return Response::from_parts(parts, Body::empty());
     }
     resp
+}
+
+/// The region a request is addressed to: named by its `Host` (OCI's per-region host names), or
+/// the home region when the host names none (`127.0.0.1:PORT`).
+fn request_region(state: &AppState, req: &Request) -> String {
+    req.headers()
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri().host())
+        .and_then(region_of_host)
+        .unwrap_or_else(|| state.identity().region.clone())
 }
 
 async fn handle(state: &AppState, req: Request, next: Next, op: Operation) -> Response {

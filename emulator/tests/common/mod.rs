@@ -130,6 +130,21 @@ impl Env {
     /// Build a request signed as the SDK would; `body_signed` is false for PutObject/UploadPart.
     pub fn signed_with(
         &self,
+        signer: (&str, &RsaPrivateKey),
+        method: &str,
+        target: &str,
+        body: Vec<u8>,
+        body_signed: bool,
+        extra: &[(&str, &str)],
+    ) -> Request<Body> {
+        self.signed_for_host(HOST, signer, method, target, body, body_signed, extra)
+    }
+
+    /// [`Env::signed_with`] addressed to (and signed for) another `Host`, e.g. a region's.
+    #[allow(clippy::too_many_arguments)]
+    pub fn signed_for_host(
+        &self,
+        host: &str,
         (key_id, key): (&str, &RsaPrivateKey),
         method: &str,
         target: &str,
@@ -145,7 +160,7 @@ impl Env {
             &signer::ToSign {
                 method,
                 target,
-                host: HOST,
+                host,
                 date: &date,
                 body: with_body.then_some(body.as_slice()),
                 content_type: "application/json",
@@ -154,7 +169,7 @@ impl Env {
         let mut b = Request::builder()
             .method(method)
             .uri(target)
-            .header("host", HOST);
+            .header("host", host);
         for (k, v) in headers {
             b = b.header(k, v);
         }
@@ -214,6 +229,21 @@ impl Env {
     ) -> Resp {
         self.send(self.signed(method, target, body.to_vec(), extra))
             .await
+    }
+
+    /// A signed call addressed to `host` (OCI's per-region host names carry the region).
+    pub async fn call_at(&self, host: &str, method: &str, target: &str, body: &str) -> Resp {
+        let body_signed = !is_body_unsigned(method, target);
+        let req = self.signed_for_host(
+            host,
+            (&self.key_id(), &self.key),
+            method,
+            target,
+            body.as_bytes().to_vec(),
+            body_signed,
+            &[],
+        );
+        self.send(req).await
     }
 
     /// Unsigned request (control API).

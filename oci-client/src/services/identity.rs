@@ -138,6 +138,37 @@ impl HasLifecycleState for Compartment {
     }
 }
 
+/// The tenancy (GetTenancy); `home_region_key` is a region key such as `IAD`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Tenancy {
+    pub id: String,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub home_region_key: Option<String>,
+}
+
+/// One region the tenancy is subscribed to (ListRegionSubscriptions).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegionSubscription {
+    pub region_key: String,
+    pub region_name: String,
+    pub status: Option<String>,
+    #[serde(default)]
+    pub is_home_region: bool,
+}
+
+/// An IAM group (ListGroups), only read by this client.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Group {
+    pub id: String,
+    pub compartment_id: String,
+    pub name: String,
+    pub lifecycle_state: Option<String>,
+}
+
 /// Query shared by ListDynamicGroups and ListPolicies.
 #[derive(Debug, Clone, Default)]
 pub struct ListIamRequest {
@@ -227,6 +258,37 @@ impl Client {
         all_pages("ListPolicies", request, |r| async move {
             self.list_policies(&r).await
         })
+        .await
+    }
+
+    pub async fn list_groups(&self, request: &ListIamRequest) -> Result<Page<Group>> {
+        self.send_page(&iam_list("ListGroups", "/groups", request))
+            .await
+    }
+
+    pub async fn list_all_groups(&self, request: &ListIamRequest) -> Result<Vec<Group>> {
+        all_pages("ListGroups", request, |r| async move {
+            self.list_groups(&r).await
+        })
+        .await
+    }
+
+    pub async fn get_tenancy(&self, tenancy_id: &str) -> Result<Response<Tenancy>> {
+        let id = segment("GetTenancy", "tenancy_id", tenancy_id)?;
+        self.send_json(&iam("GetTenancy", Method::GET, format!("/tenancies/{id}")))
+            .await
+    }
+
+    pub async fn list_region_subscriptions(
+        &self,
+        tenancy_id: &str,
+    ) -> Result<Response<Vec<RegionSubscription>>> {
+        let id = segment("ListRegionSubscriptions", "tenancy_id", tenancy_id)?;
+        self.send_json(&iam(
+            "ListRegionSubscriptions",
+            Method::GET,
+            format!("/tenancies/{id}/regionSubscriptions"),
+        ))
         .await
     }
 

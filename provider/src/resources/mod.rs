@@ -3,6 +3,8 @@
 
 pub mod dataflow_application;
 pub mod dataflow_invoke_run;
+pub mod identity_dynamic_group;
+pub mod identity_policy;
 pub mod objectstorage_bucket;
 pub mod objectstorage_object;
 
@@ -13,6 +15,8 @@ pub fn all() -> Vec<AnyResource> {
     vec![
         AnyResource::new(dataflow_application::ApplicationResource),
         AnyResource::new(dataflow_invoke_run::RunResource),
+        AnyResource::new(identity_dynamic_group::DynamicGroupResource),
+        AnyResource::new(identity_policy::PolicyResource),
         AnyResource::new(objectstorage_bucket::BucketResource),
         AnyResource::new(objectstorage_object::ObjectResource),
     ]

@@ -30,6 +30,7 @@ use crate::convert::{
 };
 use crate::diag::{OrDiag, api_error};
 use crate::provider::Oci;
+use crate::tags::ServiceTags;
 use crate::validators as oci;
 
 pub const TYPE_NAME: &str = "oci_objectstorage_bucket";
@@ -359,7 +360,7 @@ impl Resource for BucketResource {
                 api_error(diags, "Create Retention Rule Error", &doing, &e);
             }
         }
-        read_bucket(client, &ns, &name, plan, diags).await
+        read_bucket(&req.provider, &ns, &name, plan, diags).await
     }
 
     async fn read(
@@ -369,7 +370,7 @@ impl Resource for BucketResource {
     ) -> Option<BucketState> {
         let cur = &req.current;
         let (ns, name) = (known(&cur.namespace), known(&cur.name));
-        read_bucket(&req.provider.client, &ns, &name, cur, diags).await
+        read_bucket(&req.provider, &ns, &name, cur, diags).await
     }
 
     async fn update(
@@ -412,7 +413,7 @@ impl Resource for BucketResource {
                 api_error(diags, "Update Retention Rules Error", &doing, &e);
             }
         }
-        read_bucket(client, &ns, &name, plan, diags).await
+        read_bucket(&req.provider, &ns, &name, plan, diags).await
     }
 
     async fn delete(&self, req: DeleteRequest<BucketState, Oci>, diags: &mut Diagnostics) {
@@ -498,13 +499,14 @@ impl Resource for BucketResource {
 
 /// Reads the bucket and its retention rules into state; `None` (no error) when it is gone.
 async fn read_bucket(
-    client: &oci_client::Client,
+    oci: &Oci,
     ns: &str,
     name: &str,
     current: &BucketState,
     diags: &mut Diagnostics,
 ) -> Option<BucketState> {
     let doing = format!("reading bucket {name:?} in namespace {ns:?}");
+    let client = &oci.client;
     let bucket =
         client
             .get_bucket_opt(ns, name)
@@ -515,7 +517,7 @@ async fn read_bucket(
         "Read Retention Rules Error",
         &doing,
     )?;
-    Some(bucket_state(&bucket.value, &rules, current))
+    Some(bucket_state(&bucket.value, &rules, current, &oci.tags))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -565,7 +567,12 @@ fn update_details(prior: &BucketState, plan: &BucketState) -> Option<UpdateBucke
     (d != UpdateBucketDetails::default()).then_some(d)
 }
 
-fn bucket_state(b: &Bucket, rules: &[RetentionRule], current: &BucketState) -> BucketState {
+fn bucket_state(
+    b: &Bucket,
+    rules: &[RetentionRule],
+    current: &BucketState,
+    tags: &ServiceTags,
+) -> BucketState {
     BucketState {
         id: Value::Known(BucketKey::new(&b.namespace, &b.name).to_string()),
         access_type: b.public_access_type.clone().into(),
@@ -576,7 +583,10 @@ fn bucket_state(b: &Bucket, rules: &[RetentionRule], current: &BucketState) -> B
         bucket_scope: b.bucket_scope.clone().into(),
         compartment_id: Value::Known(b.compartment_id.clone()),
         created_by: b.created_by.clone().into(),
-        defined_tags: Value::Known(flatten_defined_tags(b.defined_tags.as_ref())),
+        defined_tags: tags.state(
+            flatten_defined_tags(b.defined_tags.as_ref()),
+            &current.defined_tags,
+        ),
         etag: b.etag.clone().into(),
         force_destroy: match &current.force_destroy {
             Value::Known(v) => Value::Known(*v),
@@ -750,7 +760,7 @@ mod tests {
             storage_tier: Some("Standard".into()),
             ..Default::default()
         };
-        let s = bucket_state(&b, &[], &BucketState::default());
+        let s = bucket_state(&b, &[], &BucketState::default(), &ServiceTags::default());
         assert_eq!(s.id, Value::Known("n/ns/b/in%20put".into()));
         assert_eq!(
             s.metadata,

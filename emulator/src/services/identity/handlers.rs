@@ -1,12 +1,13 @@
 //! One async fn per IAM operation (oci-api.md §3.3).
 
+use super::home::{REGIONS, region_key, require_home};
 use super::store::{self, IamDoc, Kind, Stored};
-use super::syntax;
 use super::wire::{
     CreateCompartmentDetails, CreateDynamicGroupDetails, CreatePolicyDetails, DynamicGroup,
     LIFECYCLE_STATES, Policy, Region, RegionSubscription, Tenancy, UpdateDynamicGroupDetails,
     UpdatePolicyDetails,
 };
+use super::{rewrite, validate};
 use crate::clock::rfc3339_millis;
 use crate::compartments::{self, Compartment, NewCompartment};
 use crate::error::{ApiError, ApiResult};
@@ -14,11 +15,12 @@ use crate::extract::{OciJson, OciQuery, parse_json};
 use crate::headers::{etag_headers, if_match};
 use crate::idempotency::StoredResponse;
 use crate::paging::{next_page_headers, paginate};
+use crate::request::RequestRegion;
 use crate::state::AppState;
-use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use bytes::Bytes;
 use serde::Deserialize;
 use std::cmp::Ordering;
@@ -119,11 +121,10 @@ fn check_matching_rule(rule: &str) -> ApiResult<()> {
             "matchingRule must be at most {MAX_MATCHING_RULE} characters"
         )));
     }
-    syntax::check_matching_rule(rule)
-        .map_err(|e| ApiError::invalid_parameter(format!("Invalid matching rule '{rule}': {e}")))
+    validate::matching_rule(rule)
 }
 
-fn check_statements(statements: &[String]) -> ApiResult<()> {
+fn check_statements(state: &AppState, statements: &[String]) -> ApiResult<()> {
     if statements.is_empty() {
         return Err(ApiError::invalid_parameter(
             "statements must contain at least one policy statement",
@@ -135,16 +136,39 @@ fn check_statements(statements: &[String]) -> ApiResult<()> {
             statements.len()
         )));
     }
-    for (i, s) in statements.iter().enumerate() {
-        syntax::check_policy_statement(s).map_err(|e| {
-            ApiError::invalid_parameter(format!(
-                "Invalid policy statement {} of {} '{s}': {e}",
-                i + 1,
-                statements.len()
-            ))
-        })?;
-    }
-    Ok(())
+    validate::statements(state, statements)
+}
+
+/// Starts an IAM write: only in the home region (`home.rs`), one at a time when the control
+/// API asks for contention (`crate::consistency`).
+async fn begin_write<'a>(
+    state: &'a AppState,
+    region: &RequestRegion,
+) -> ApiResult<crate::consistency::WriteGuard<'a>> {
+    require_home(region, &state.identity().region)?;
+    state.consistency().begin_write().await
+}
+
+/// The statements as IAM stores them (`rewrite.rs`).
+fn rewritten(statements: &[String]) -> Vec<String> {
+    statements
+        .iter()
+        .map(|s| rewrite::rewrite_statement(s))
+        .collect()
+}
+
+/// Request tags plus the service's own `Oracle-Tags` (set on create only, as tag defaults are).
+fn tags_on_create(
+    state: &AppState,
+    tags: Option<super::wire::DefinedTags>,
+) -> super::wire::DefinedTags {
+    let mut tags = tags.unwrap_or_default();
+    crate::tags::add_service_tags(
+        &mut tags,
+        &state.identity().user_id,
+        &rfc3339_millis(state.now()),
+    );
+    tags
 }
 
 /// `versionDate` is a date (`YYYY-MM-DD`); a full RFC 3339 timestamp is cut to its date.
@@ -260,9 +284,11 @@ fn list_resources<T: IamDoc>(
 /// CreateDynamicGroup: `POST /20160918/dynamicGroups`.
 pub async fn create_dynamic_group(
     State(state): State<AppState>,
+    Extension(region): Extension<RequestRegion>,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
+    let _write = begin_write(&state, &region).await?;
     state.idempotent("CreateDynamicGroup", &headers, &body, || {
         let d: CreateDynamicGroupDetails = parse_json(&body)?;
         let compartment_id = required("compartmentId", d.compartment_id.as_deref())?;
@@ -288,7 +314,7 @@ pub async fn create_dynamic_group(
             lifecycle_state: "CREATING".to_owned(),
             inactive_status: None,
             freeform_tags: d.freeform_tags.unwrap_or_default(),
-            defined_tags: d.defined_tags.unwrap_or_default(),
+            defined_tags: tags_on_create(&state, d.defined_tags),
         };
         let stored = store::insert(&state, Kind::DynamicGroup, &id, compartment_id, &doc)?;
         let h = created_headers(&headers, &stored.etag, "dynamicGroups", &id);
@@ -319,10 +345,12 @@ pub async fn list_dynamic_groups(
 /// UpdateDynamicGroup: `PUT /20160918/dynamicGroups/{id}` (description, matchingRule, tags).
 pub async fn update_dynamic_group(
     State(state): State<AppState>,
+    Extension(region): Extension<RequestRegion>,
     Path(id): Path<String>,
     headers: HeaderMap,
     OciJson(d): OciJson<UpdateDynamicGroupDetails>,
 ) -> ApiResult<Response> {
+    let _write = begin_write(&state, &region).await?;
     if let Some(rule) = &d.matching_rule {
         check_matching_rule(rule)?;
     }
@@ -353,9 +381,11 @@ pub async fn update_dynamic_group(
 /// DeleteDynamicGroup: `DELETE /20160918/dynamicGroups/{id}` → 204.
 pub async fn delete_dynamic_group(
     State(state): State<AppState>,
+    Extension(region): Extension<RequestRegion>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> ApiResult<StatusCode> {
+    let _write = begin_write(&state, &region).await?;
     store::delete(&state, Kind::DynamicGroup, &id, if_match(&headers))?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -366,9 +396,11 @@ pub async fn delete_dynamic_group(
 /// CreatePolicy: `POST /20160918/policies`.
 pub async fn create_policy(
     State(state): State<AppState>,
+    Extension(region): Extension<RequestRegion>,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
+    let _write = begin_write(&state, &region).await?;
     state.idempotent("CreatePolicy", &headers, &body, || {
         let d: CreatePolicyDetails = parse_json(&body)?;
         let compartment_id = required("compartmentId", d.compartment_id.as_deref())?;
@@ -377,7 +409,8 @@ pub async fn create_policy(
         let statements = d
             .statements
             .ok_or_else(|| ApiError::invalid_parameter("statements may not be null"))?;
-        check_statements(&statements)?;
+        check_statements(&state, &statements)?;
+        let statements = rewritten(&statements);
         let description = check_description(d.description.as_deref())?;
         let version_date = d
             .version_date
@@ -398,7 +431,7 @@ pub async fn create_policy(
             inactive_status: None,
             version_date,
             freeform_tags: d.freeform_tags.unwrap_or_default(),
-            defined_tags: d.defined_tags.unwrap_or_default(),
+            defined_tags: tags_on_create(&state, d.defined_tags),
         };
         let stored = store::insert(&state, Kind::Policy, &id, compartment_id, &doc)?;
         let h = created_headers(&headers, &stored.etag, "policies", &id);
@@ -432,12 +465,14 @@ pub async fn list_policies(
 /// UpdatePolicy: `PUT /20160918/policies/{id}` (description, statements, versionDate, tags).
 pub async fn update_policy(
     State(state): State<AppState>,
+    Extension(region): Extension<RequestRegion>,
     Path(id): Path<String>,
     headers: HeaderMap,
     OciJson(d): OciJson<UpdatePolicyDetails>,
 ) -> ApiResult<Response> {
+    let _write = begin_write(&state, &region).await?;
     if let Some(s) = &d.statements {
-        check_statements(s)?;
+        check_statements(&state, s)?;
     }
     let description = d
         .description
@@ -454,8 +489,8 @@ pub async fn update_policy(
         if let Some(v) = description {
             p.description = v;
         }
-        if let Some(v) = d.statements {
-            p.statements = v;
+        if let Some(v) = &d.statements {
+            p.statements = rewritten(v);
         }
         if version_date.is_some() {
             p.version_date = version_date;
@@ -474,9 +509,11 @@ pub async fn update_policy(
 /// DeletePolicy: `DELETE /20160918/policies/{id}` → 204.
 pub async fn delete_policy(
     State(state): State<AppState>,
+    Extension(region): Extension<RequestRegion>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> ApiResult<StatusCode> {
+    let _write = begin_write(&state, &region).await?;
     store::delete(&state, Kind::Policy, &id, if_match(&headers))?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -538,9 +575,11 @@ pub async fn list_compartments(
 /// CreateCompartment: `POST /20160918/compartments`.
 pub async fn create_compartment(
     State(state): State<AppState>,
+    Extension(region): Extension<RequestRegion>,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
+    let _write = begin_write(&state, &region).await?;
     state.idempotent("CreateCompartment", &headers, &body, || {
         let d: CreateCompartmentDetails = parse_json(&body)?;
         let parent_id = required("compartmentId", d.compartment_id.as_deref())?.to_owned();
@@ -564,22 +603,8 @@ pub async fn create_compartment(
 // ------------------------------------------------------------------------------------------------
 // Tenancy and regions (read-only facts of the emulated account)
 
-/// Regions the emulator knows by key (the SDK's short keys, upper-case as IAM returns them).
-const REGIONS: &[(&str, &str)] = &[
-    ("IAD", "us-ashburn-1"),
-    ("PHX", "us-phoenix-1"),
-    ("FRA", "eu-frankfurt-1"),
-    ("LHR", "uk-london-1"),
-    ("NRT", "ap-tokyo-1"),
-    ("ORD", "us-chicago-1"),
-];
-
 fn home_region_key(state: &AppState) -> String {
-    let region = &state.identity().region;
-    REGIONS
-        .iter()
-        .find(|(_, name)| name == region)
-        .map_or_else(|| region.to_ascii_uppercase(), |(key, _)| (*key).to_owned())
+    region_key(&state.identity().region)
 }
 
 fn require_tenancy(state: &AppState, id: &str) -> ApiResult<()> {
@@ -610,18 +635,66 @@ pub async fn get_tenancy(
 }
 
 /// ListRegionSubscriptions: `GET /20160918/tenancies/{id}/regionSubscriptions` — the home
-/// region only.
+/// region first, then every other region the emulator knows.
 pub async fn list_region_subscriptions(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<RegionSubscription>>> {
     require_tenancy(&state, &id)?;
-    Ok(Json(vec![RegionSubscription {
+    let home = state.identity().region.clone();
+    let mut subs = vec![RegionSubscription {
         region_key: home_region_key(&state),
-        region_name: state.identity().region.clone(),
+        region_name: home.clone(),
         status: "READY".to_owned(),
         is_home_region: true,
-    }]))
+    }];
+    subs.extend(
+        REGIONS
+            .iter()
+            .filter(|(_, name)| *name != home)
+            .map(|(key, name)| RegionSubscription {
+                region_key: (*key).to_owned(),
+                region_name: (*name).to_owned(),
+                status: "READY".to_owned(),
+                is_home_region: false,
+            }),
+    );
+    Ok(Json(subs))
+}
+
+/// ListGroups: `GET /20160918/groups?compartmentId=<tenancy>` — groups are not modelled; every
+/// tenancy has `Administrators`.
+pub async fn list_groups(
+    State(state): State<AppState>,
+    OciQuery(q): OciQuery<ListQuery>,
+) -> ApiResult<Response> {
+    let compartment_id = required("compartmentId", q.compartment_id.as_deref())?;
+    let tenancy = state.identity().tenancy_id.clone();
+    if compartment_id != tenancy {
+        return Err(ApiError::invalid_parameter(format!(
+            "compartmentId '{compartment_id}' is not the tenancy; groups live in the root compartment"
+        )));
+    }
+    let unique = tenancy.rsplit('.').next().unwrap_or_default();
+    let time_created = state
+        .db(|c| compartments::get(c, &tenancy))?
+        .map(|r| r.time_created)
+        .unwrap_or_default();
+    let admins = serde_json::json!({
+        "id": format!("ocid1.group.oc1..{unique}"),
+        "compartmentId": tenancy,
+        "name": validate::ADMINISTRATORS,
+        "description": "Administrators of the tenancy",
+        "timeCreated": time_created,
+        "lifecycleState": "ACTIVE",
+        "freeformTags": {},
+        "definedTags": {},
+    });
+    let items: Vec<serde_json::Value> = vec![admins]
+        .into_iter()
+        .filter(|g| q.name.as_deref().is_none_or(|n| g["name"] == n))
+        .collect();
+    iam_page(items, &q)
 }
 
 /// ListRegions: `GET /20160918/regions`.

@@ -4,8 +4,10 @@
 //! API); this module only serves them over IAM's paths.
 
 mod handlers;
+pub mod home;
+pub mod rewrite;
 pub mod store;
-pub mod syntax;
+pub mod validate;
 pub mod wire;
 
 use crate::error::ApiError;
@@ -38,6 +40,7 @@ pub const SERVICE: ServiceDef = ServiceDef {
             GET    "/20160918/tenancies/{id}/regionSubscriptions"
                 ListRegionSubscriptions => h::list_region_subscriptions;
             GET    "/20160918/regions" ListRegions => h::list_regions;
+            GET    "/20160918/groups" ListGroups => h::list_groups;
         ]
     },
     dump,

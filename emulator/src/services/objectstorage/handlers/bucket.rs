@@ -68,7 +68,15 @@ pub async fn create_bucket(
             storage_tier,
             object_events_enabled: d.object_events_enabled.unwrap_or(false),
             freeform_tags: d.freeform_tags.clone().unwrap_or_default(),
-            defined_tags: d.defined_tags.clone().unwrap_or_default(),
+            defined_tags: {
+                let mut tags = d.defined_tags.clone().unwrap_or_default();
+                crate::tags::add_service_tags(
+                    &mut tags,
+                    &principal.user_id,
+                    &rfc3339_millis(state.now()),
+                );
+                tags
+            },
             kms_key_id: d.kms_key_id.clone().filter(|k| !k.is_empty()),
             object_lifecycle_policy_etag: None,
             approximate_count: None,
