@@ -66,7 +66,8 @@ impl Fixture {
     /// `terraform.tfstate` as Oracle's provider would have written it for the resources
     /// [`Fixture::create_resources`] made; `ours` is `terraform show -json` of them.
     pub fn oracle_state(&self, env: &Env, ours: &Json) -> String {
-        let text = fill_state(&self.read("terraform.tfstate"), ours);
+        let text = fill_service_tags(&self.read("terraform.tfstate"), env, ours);
+        let text = fill_state(&text, ours);
         let text = fill_mtimes(&text, env.wd.path());
         let text = fill_env(&text, env);
         let parsed: Json = serde_json::from_str(&text)
@@ -150,6 +151,43 @@ fn fill_state(text: &str, ours: &Json) -> String {
         }
     }
     out.push_str(rest);
+    out
+}
+
+/// `"{{service_tags:ADDR}}"` (a whole JSON string) → the defined tags the service holds for that
+/// resource, flattened to `namespace.key` as Oracle's provider stores them: with the
+/// `Oracle-Tags` the service adds, which this provider's own state leaves out.
+fn fill_service_tags(text: &str, env: &Env, ours: &Json) -> String {
+    let mut out = text.to_string();
+    while let Some(start) = out.find("\"{{service_tags:") {
+        let end = start + out[start..].find("}}\"").expect("unclosed {{service_tags:");
+        let address = &out[start + "\"{{service_tags:".len()..end];
+        let id = lookup(ours, &format!("{address}.id"));
+        let id = id.as_str().unwrap_or_else(|| panic!("{address} has no id"));
+        let tags = match address.split('.').next() {
+            Some("oci_identity_dynamic_group") => {
+                env.oci(async |c| c.get_dynamic_group(id).await.unwrap().value.defined_tags)
+            }
+            Some("oci_identity_policy") => {
+                env.oci(async |c| c.get_policy(id).await.unwrap().value.defined_tags)
+            }
+            _ => panic!("{{{{service_tags:}}}} does not know how to read {address}"),
+        };
+        let flat: serde_json::Map<String, Json> = tags
+            .into_iter()
+            .flatten()
+            .flat_map(|(ns, keys)| {
+                keys.into_iter().map(move |(k, v)| {
+                    let v = match v {
+                        Json::String(s) => s,
+                        other => other.to_string(),
+                    };
+                    (format!("{ns}.{k}"), Json::String(v))
+                })
+            })
+            .collect();
+        out.replace_range(start..end + 3, &Json::Object(flat).to_string());
+    }
     out
 }
 

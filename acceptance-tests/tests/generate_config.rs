@@ -19,7 +19,14 @@ macro_rules! generate {
     };
 }
 
-generate!(objectstorage_bucket, objectstorage_object);
+generate!(
+    dataflow_application,
+    dataflow_invoke_run,
+    identity_dynamic_group,
+    identity_policy,
+    objectstorage_bucket,
+    objectstorage_object,
+);
 
 /// Every resource type the provider serves has a config-generation test.
 #[test]

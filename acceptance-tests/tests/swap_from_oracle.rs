@@ -26,6 +26,10 @@ macro_rules! swap {
 }
 
 swap!(
+    dataflow_application,
+    dataflow_invoke_run,
+    identity_dynamic_group,
+    identity_policy,
     objectstorage_bucket,
     objectstorage_object,
     objectstorage_namespace,

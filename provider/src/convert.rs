@@ -29,6 +29,17 @@ pub fn oci_time(rfc3339: &str) -> String {
     }
 }
 
+/// Oracle's provider stores an unset optional string as `""` where `read` here has null (it
+/// maps the service's `""` to null too), so in its state moved here the first refresh would
+/// report every such attribute as drift. For `Resource::normalize_stored`.
+pub fn null_if_empty(values: &mut [&mut Value<String>]) {
+    for v in values {
+        if v.as_known().is_some_and(String::is_empty) {
+            **v = Value::Null;
+        }
+    }
+}
+
 /// An optional API timestamp as a state value.
 pub fn time_value(t: Option<&String>) -> Value<String> {
     t.map(|t| oci_time(t)).into()
@@ -106,6 +117,19 @@ mod tests {
             "2023-01-25 14:37:04 +0000 UTC"
         );
         assert_eq!(oci_time("garbage"), "garbage");
+    }
+
+    #[test]
+    fn empty_strings_become_null() {
+        let (mut empty, mut set, mut null) = (
+            Value::Known(String::new()),
+            Value::Known("x".to_string()),
+            Value::Null,
+        );
+        null_if_empty(&mut [&mut empty, &mut set, &mut null]);
+        assert_eq!(empty, Value::Null);
+        assert_eq!(set, Value::Known("x".to_string()));
+        assert_eq!(null, Value::Null);
     }
 
     #[test]

@@ -27,7 +27,7 @@ use tfplugin::{
     UpdateRequest, ValidateRequest, Value, async_trait, validators,
 };
 
-use crate::convert::{flatten_defined_tags, known, nest_defined_tags, time_value};
+use crate::convert::{flatten_defined_tags, known, nest_defined_tags, null_if_empty, time_value};
 use crate::dataflow::{
     self as df, Job, LogConfigBlock, ParameterBlock, ShapeConfigBlock, minutes, minutes_value, text,
 };
@@ -280,6 +280,28 @@ impl Resource for RunResource {
 
     async fn validate(&self, req: ValidateRequest<RunState>, diags: &mut Diagnostics) {
         df::check_job(&job(&req.config), diags);
+    }
+
+    /// Oracle's `""` for unset settings and run details (see [`null_if_empty`]).
+    fn normalize_stored(&self, s: &mut RunState) {
+        null_if_empty(&mut [
+            &mut s.archive_uri,
+            &mut s.class_name,
+            &mut s.display_name,
+            &mut s.execute,
+            &mut s.file_uri,
+            &mut s.idle_timeout_in_minutes,
+            &mut s.language,
+            &mut s.lifecycle_details,
+            &mut s.logs_bucket_uri,
+            &mut s.max_duration_in_minutes,
+            &mut s.metastore_id,
+            &mut s.opc_request_id,
+            &mut s.pool_id,
+            &mut s.private_endpoint_id,
+            &mut s.private_endpoint_subnet_id,
+            &mut s.warehouse_bucket_uri,
+        ]);
     }
 
     async fn create(

@@ -26,7 +26,7 @@ use tfplugin::{
     plan_modifiers as pm, validators,
 };
 
-use crate::convert::{flatten_defined_tags, known, nest_defined_tags, time_value};
+use crate::convert::{flatten_defined_tags, known, nest_defined_tags, null_if_empty, time_value};
 use crate::diag::{OrDiag, api_error};
 use crate::iam;
 use crate::provider::Oci;
@@ -112,6 +112,11 @@ impl Resource for DynamicGroupResource {
 
     async fn validate(&self, req: ValidateRequest<DynamicGroupState>, diags: &mut Diagnostics) {
         check_rule(&req.config.matching_rule, diags);
+    }
+
+    /// Oracle's `""` for a group that is not inactive (see [`null_if_empty`]).
+    fn normalize_stored(&self, s: &mut DynamicGroupState) {
+        null_if_empty(&mut [&mut s.inactive_state]);
     }
 
     async fn modify_plan(

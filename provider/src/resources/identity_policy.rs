@@ -30,7 +30,7 @@ use tfplugin::{
     plan_modifiers as pm, validators,
 };
 
-use crate::convert::{flatten_defined_tags, known, nest_defined_tags, time_value};
+use crate::convert::{flatten_defined_tags, known, nest_defined_tags, null_if_empty, time_value};
 use crate::diag::{OrDiag, api_error};
 use crate::iam;
 use crate::provider::Oci;
@@ -140,6 +140,12 @@ impl Resource for PolicyResource {
 
     async fn validate(&self, req: ValidateRequest<PolicyState>, diags: &mut Diagnostics) {
         check_statements(&req.config.statements, diags);
+    }
+
+    /// Oracle's `""` for a policy that is not inactive and has no version date (see
+    /// [`null_if_empty`]).
+    fn normalize_stored(&self, s: &mut PolicyState) {
+        null_if_empty(&mut [&mut s.inactive_state, &mut s.version_date]);
     }
 
     async fn modify_plan(&self, req: &mut ModifyPlan<PolicyState, Oci>, diags: &mut Diagnostics) {
