@@ -36,6 +36,7 @@ pub fn routes() -> Router<AppState> {
             post(create_compartment).get(list_compartments),
         )
         .route("/_emulator/info", get(info))
+        .merge(services::dataflow::control::routes())
 }
 
 async fn reset(State(state): State<AppState>) -> ApiResult<StatusCode> {

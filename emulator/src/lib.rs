@@ -93,7 +93,13 @@ impl AppState {
     /// Open the emulator state in `data_dir` with every service's tables, bootstrapping the
     /// account on first start. (Defined here, at the crate root, because this is where the
     /// service list is composed: `state` knows no service.)
-    pub fn open(data_dir: &Path, options: Options) -> anyhow::Result<AppState> {
+    pub fn open(data_dir: &Path, mut options: Options) -> anyhow::Result<AppState> {
+        use services::dataflow::executor::{Runtime, RuntimeConfig};
+        if options.extensions.get::<Runtime>().is_none() {
+            options
+                .extensions
+                .insert(Runtime::new(RuntimeConfig::default())?);
+        }
         AppState::open_with_schemas(data_dir, options, &services::schemas())
     }
 }
@@ -137,7 +143,11 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
-    let router = app(state);
+    // Spark runs interrupted by a previous stop end FAILED; queued ones start.
+    if let Err(e) = services::dataflow::executor::resume(&state) {
+        tracing::warn!(error = %e, "resuming Data Flow runs failed");
+    }
+    let router = app(state.clone());
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
     tokio::pin!(shutdown);
@@ -183,5 +193,6 @@ pub async fn serve(
         () = graceful.shutdown() => {},
         () = tokio::time::sleep(std::time::Duration::from_secs(5)) => {},
     }
+    services::dataflow::executor::shutdown(&state);
     Ok(())
 }

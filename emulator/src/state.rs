@@ -43,6 +43,9 @@ pub struct Options {
     /// Use this key instead of generating one at first start (tests share one key to save the
     /// RSA-2048 generation time). Ignored when the data dir is already bootstrapped.
     pub bootstrap_key: Option<rsa::RsaPrivateKey>,
+    /// Process-wide values the services keep for themselves (by type), e.g. Data Flow's
+    /// executor; this module never looks inside.
+    pub extensions: http::Extensions,
 }
 
 impl Default for Options {
@@ -53,6 +56,7 @@ impl Default for Options {
             lifecycle_delay: Duration::milliseconds(100),
             clock: Arc::new(SystemClock),
             bootstrap_key: None,
+            extensions: http::Extensions::new(),
         }
     }
 }
@@ -81,6 +85,7 @@ struct Inner {
     keys: RwLock<HashMap<String, Arc<RsaPublicKey>>>,
     faults: Faults,
     requests: Mutex<Vec<RequestRecord>>,
+    extensions: http::Extensions,
 }
 
 impl AppState {
@@ -115,6 +120,7 @@ impl AppState {
             keys: RwLock::new(keys),
             faults: Faults::default(),
             requests: Mutex::new(Vec::new()),
+            extensions: options.extensions,
         }));
         Ok(state)
     }
@@ -155,6 +161,11 @@ impl AppState {
     /// Tenancy, user, namespace and region created at first start.
     pub fn identity(&self) -> &Bootstrap {
         &self.0.identity
+    }
+
+    /// A value a service put in `Options::extensions`.
+    pub fn extension<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.0.extensions.get::<T>()
     }
 
     pub fn data_dir(&self) -> &Path {

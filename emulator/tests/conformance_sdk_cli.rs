@@ -98,6 +98,11 @@ fn start_emulator(data_dir: &Path) -> Emulator {
             "--json",
             "--lifecycle-ms",
             "200",
+            // The SDK and CLI conformance is about the API: simulated runs, no run IAM.
+            "--executor",
+            "simulated",
+            "--run-iam",
+            "off",
             "--data-dir",
         ])
         .arg(data_dir)

@@ -21,8 +21,14 @@ pub struct ProducedLog {
     pub gz: Vec<u8>,
 }
 
-/// The driver's stdout and stderr for a finished run.
-pub fn driver_logs(run: &Run, phase: &RunPhase, output: Option<&str>) -> Vec<ProducedLog> {
+/// The driver's stdout and stderr for a finished run; `notes` (the executor's lines) follow
+/// the header in stderr.
+pub fn driver_logs(
+    run: &Run,
+    phase: &RunPhase,
+    output: Option<&str>,
+    notes: &[String],
+) -> Vec<ProducedLog> {
     let stamp_fmt = format_description!("[year][month][day]T[hour][minute][second]Z");
     let stamp = phase.since.format(&stamp_fmt).unwrap_or_default();
     let start = phase.started.unwrap_or(phase.since);
@@ -64,6 +70,7 @@ pub fn driver_logs(run: &Run, phase: &RunPhase, output: Option<&str>) -> Vec<Pro
         ),
         format!("{} INFO DataFlow: Arguments {:?}", ts(start), args),
     ];
+    err.extend(notes.iter().map(|n| format!("{} INFO {n}", ts(start))));
     let mut out = Vec::new();
     match phase.state {
         "SUCCEEDED" => {
