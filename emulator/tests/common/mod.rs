@@ -4,6 +4,7 @@
 
 pub mod real;
 pub mod signer;
+pub mod venv;
 
 use axum::body::Body;
 use axum::http::{Request, Response, StatusCode};

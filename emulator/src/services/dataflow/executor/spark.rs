@@ -153,6 +153,12 @@ async fn run_task_inner(
         other => other,
     };
     drop(permit);
+    let mut stderr = stderr;
+    if let End::Failed(why) = &end {
+        // The verdict ends stderr, after everything the driver printed.
+        stderr.extend_from_slice(log_line("ERROR", &format!("the run FAILED: {why}")).as_bytes());
+        stderr.push(b'\n');
+    }
     write_logs(state, run_id, &notes, &stdout, &stderr)?;
     cleanup(&staged.dir);
     match end {
@@ -605,9 +611,13 @@ async fn execute(
             written: 0,
         },
         Some(s) => {
-            let stderr = read_capped(&dir.join("driver.stderr"));
+            // PySpark's driver prints the Python process's output, traceback included, on the
+            // JVM's stdout; the JVM's own errors go to stderr.
+            // Both are searched, stdout last so a Python traceback ends the text.
+            let mut output = read_capped(&dir.join("driver.stderr"));
+            output.extend_from_slice(&read_capped(&dir.join("driver.stdout")));
             End::Failed(failure_details(
-                &String::from_utf8_lossy(&stderr),
+                &String::from_utf8_lossy(&output),
                 s,
                 &staged.denied_read,
                 &ns,
@@ -649,6 +659,11 @@ fn read_capped(path: &Path) -> Vec<u8> {
 
 /// Spark's own log lines (`yy/MM/dd HH:mm:ss LEVEL ...`), as opposed to the job's output.
 fn is_spark_log_line(line: &str) -> bool {
+    if line.starts_with("WARNING: Using incubator modules")
+        || line.starts_with("Using Spark's default log4j profile")
+    {
+        return true;
+    }
     let b = line.as_bytes();
     b.len() > 18
         && b[2] == b'/'
@@ -660,16 +675,16 @@ fn is_spark_log_line(line: &str) -> bool {
             .any(|l| line[17..].starts_with(l))
 }
 
-/// `lifecycleDetails` of a driver that exited non-zero: the traceback's tail (or the last
-/// error lines), prefixed with Object Storage's wording when a bucket the run may not read is
+/// `lifecycleDetails` of a driver that exited non-zero, from its output: the last traceback's
+/// tail (or the last lines), prefixed with Object Storage's wording when a bucket the run may not read is
 /// named in it.
 fn failure_details(
-    stderr: &str,
+    output: &str,
     status: std::process::ExitStatus,
     denied_read: &BTreeSet<String>,
     ns: &str,
 ) -> String {
-    let lines: Vec<&str> = stderr.lines().filter(|l| !is_spark_log_line(l)).collect();
+    let lines: Vec<&str> = output.lines().filter(|l| !is_spark_log_line(l)).collect();
     let start = lines
         .iter()
         .rposition(|l| l.starts_with("Traceback (most recent call last)"))
@@ -696,7 +711,7 @@ fn failure_details(
     let mut details = format!("Spark application exited with status {code}");
     if let Some(b) = denied_read
         .iter()
-        .find(|b| stderr.contains(&format!("{b}@{ns}")))
+        .find(|b| output.contains(&format!("{b}@{ns}")))
     {
         details = format!("{}. {details}", authz::not_authorized(b, ns));
     }
