@@ -39,7 +39,11 @@
 //! * **Compartments** are shared (`compartments.rs`): `state.require_compartment(id)`,
 //!   `state.create_compartment(..)`, `compartments::get/list`.
 //! * **Between services**: never another service's `store`; Object Storage offers
-//!   `services::objectstorage::api` (bucket exists, object size, read and put an object).
+//!   `services::objectstorage::api` (bucket facts, object sizes, read, put and delete an
+//!   object), IAM offers `services::identity::api` (the policies and dynamic groups in effect,
+//!   for `oci_policy::authorize`).
+//! * **Process-wide service state** (Data Flow's executor runtime) travels in
+//!   `Options::extensions` and is read with `state.extension::<T>()`.
 //! * **Control API**: `control.rs`, under `/_emulator/`, unsigned and never logged.
 //!
 //! ## Module dependencies

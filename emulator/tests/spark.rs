@@ -232,7 +232,7 @@ async fn wait_run(
 fn terminal(r: &Value) -> bool {
     matches!(
         r["lifecycleState"].as_str(),
-        Some("SUCCEEDED" | "FAILED" | "CANCELED")
+        Some("SUCCEEDED" | "FAILED" | "CANCELED" | "STOPPED")
     )
 }
 
@@ -607,7 +607,7 @@ async fn failures_cancel_and_max_duration_stop_the_jvm() {
         "no orphan after cancel"
     );
 
-    // Max duration (one "minute" made 4 s through the control API): stopped, FAILED.
+    // Max duration (one "minute" made 4 s through the control API): STOPPING, then STOPPED.
     c.call(
         "PUT",
         "/_emulator/dataflow/executor",
@@ -624,12 +624,12 @@ async fn failures_cancel_and_max_duration_stop_the_jvm() {
     )
     .await;
     let r = wait_run(&c, &limited, 300, |_| {}, terminal).await;
-    assert_eq!(r["lifecycleState"], "FAILED", "{r}");
+    assert_eq!(r["lifecycleState"], "STOPPED", "{r}");
     assert!(
         r["lifecycleDetails"]
             .as_str()
             .unwrap()
-            .contains("maximum duration of 1 minute(s)"),
+            .contains("it ran longer than maxDurationInMinutes (1 minutes)"),
         "{r}"
     );
     assert_eq!(

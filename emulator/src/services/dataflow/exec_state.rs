@@ -82,6 +82,8 @@ impl ExecView {
         let ended = t(&self.ended);
         let (state, since, terminal) = match (state, canceled) {
             ("ACCEPTED" | "IN_PROGRESS", Some(c)) => ("CANCELING", c, false),
+            ("STOPPING", _) => ("STOPPING", ended.unwrap_or(now), false),
+            ("STOPPED", _) => ("STOPPED", ended.unwrap_or(now), true),
             ("ACCEPTED", None) => ("ACCEPTED", created, false),
             ("IN_PROGRESS", None) => ("IN_PROGRESS", started.unwrap_or(created), false),
             ("SUCCEEDED", _) => ("SUCCEEDED", ended.unwrap_or(now), true),
@@ -126,6 +128,15 @@ pub fn set_started(conn: &Connection, run_id: &str, now: OffsetDateTime) -> Resu
     Ok(())
 }
 
+/// A Spark-driven run reached its maximum duration now and is being stopped.
+pub fn set_stopping(conn: &Connection, run_id: &str, now: OffsetDateTime) -> Result<(), ApiError> {
+    conn.execute(
+        "UPDATE df_run_exec SET state = 'STOPPING', time_ended = ?1 WHERE run_id = ?2",
+        (rfc3339_millis(now), run_id),
+    )?;
+    Ok(())
+}
+
 /// A Spark-driven run reached `terminal` now.
 pub fn set_terminal(
     conn: &Connection,
@@ -145,7 +156,7 @@ pub fn set_terminal(
 pub fn unfinished(conn: &Connection) -> Result<Vec<(String, bool)>, ApiError> {
     let mut stmt = conn.prepare(
         "SELECT e.run_id, r.time_canceled IS NOT NULL FROM df_run_exec e JOIN df_runs r ON r.id = e.run_id
-         WHERE e.state IN ('ACCEPTED', 'IN_PROGRESS') ORDER BY r.time_created, r.id",
+         WHERE e.state IN ('ACCEPTED', 'IN_PROGRESS', 'STOPPING') ORDER BY r.time_created, r.id",
     )?;
     let rows = stmt
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
@@ -155,7 +166,8 @@ pub fn unfinished(conn: &Connection) -> Result<Vec<(String, bool)>, ApiError> {
 
 /// Spark-driven runs IN_PROGRESS (at startup: their process is gone).
 pub fn in_progress(conn: &Connection) -> Result<Vec<String>, ApiError> {
-    let mut stmt = conn.prepare("SELECT run_id FROM df_run_exec WHERE state = 'IN_PROGRESS'")?;
+    let mut stmt =
+        conn.prepare("SELECT run_id FROM df_run_exec WHERE state IN ('IN_PROGRESS', 'STOPPING')")?;
     let rows = stmt
         .query_map([], |r| r.get(0))?
         .collect::<Result<Vec<_>, _>>()?;

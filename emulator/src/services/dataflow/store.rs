@@ -406,6 +406,7 @@ fn hydrate_run(row: &RunRow, now: OffsetDateTime) -> Result<(Run, RunPhase), Api
             Some(e) => e.details.clone(),
             None => row.details.clone(),
         },
+        "STOPPING" | "STOPPED" => row.exec.as_ref().and_then(|e| e.details.clone()),
         "CANCELING" | "CANCELED" => Some("Run was cancelled by the user (DeleteRun).".to_owned()),
         _ => None,
     };

@@ -66,9 +66,14 @@ struct Staged {
 
 /// How a run ended.
 enum End {
-    Succeeded { read: i64, written: i64 },
+    Succeeded {
+        read: i64,
+        written: i64,
+    },
     Failed(String),
     Canceled,
+    /// Stopped at `maxDurationInMinutes` (STOPPING → STOPPED, as Data Flow does).
+    Stopped(String),
 }
 
 /// The whole life of one Spark-driven run: wait for a slot, stage, run, mirror, log.
@@ -167,6 +172,7 @@ async fn run_task_inner(
         }
         End::Failed(why) => store::finish_executed(state, run_id, 0, 0, "FAILED", Some(&why)),
         End::Canceled => store::finish_executed(state, run_id, 0, 0, "CANCELED", None),
+        End::Stopped(why) => store::finish_executed(state, run_id, 0, 0, "STOPPED", Some(&why)),
     }
 }
 
@@ -580,6 +586,10 @@ async fn execute(
     let (status, timed_out) = match why {
         Why::Exited(s) => (Some(s?), false),
         Why::Canceled | Why::TimedOut => {
+            if matches!(why, Why::TimedOut) {
+                let now = state.now();
+                state.db(|c| exec_state::set_stopping(c, &run.id, now))?;
+            }
             kill_group(pgid, Sig::Term);
             if tokio::time::timeout(TERM_GRACE, child.wait())
                 .await
@@ -626,10 +636,10 @@ async fn execute(
         None if timed_out => {
             let minutes = run.max_duration_in_minutes.unwrap_or_default();
             let why = format!(
-                "The run exceeded its maximum duration of {minutes} minute(s) (maxDurationInMinutes) and was stopped"
+                "Run was stopped by Data Flow: it ran longer than maxDurationInMinutes ({minutes} minutes)."
             );
-            notes.push(log_line("ERROR", &why));
-            End::Failed(why)
+            notes.push(log_line("WARN", &why));
+            End::Stopped(why)
         }
         None => {
             notes.push(log_line(
