@@ -223,6 +223,16 @@ impl Emulator {
         );
     }
 
+    /// Creates a compartment under the tenancy (control API) and returns its OCID.
+    pub fn create_compartment(&self, name: &str) -> String {
+        let c = self.control(
+            reqwest::Method::POST,
+            "compartments",
+            Some(serde_json::json!({ "name": name })),
+        );
+        c["id"].as_str().expect("compartment id").to_string()
+    }
+
     /// Adds a fault rule (see the emulator's control API).
     pub fn add_fault(&self, rule: Json) {
         self.control(reqwest::Method::POST, "faults", Some(rule));

@@ -581,6 +581,109 @@ async fn runs_fail_with_a_reason_when_storage_is_missing() {
 }
 
 #[tokio::test]
+async fn runs_stop_at_max_duration_even_when_it_is_lowered_while_they_run() {
+    let env = with_delay(600_000);
+    lab_storage(&env).await;
+    let app = create_app(&env, &lab_app(&env)).await;
+    let limited = create_run(
+        &env,
+        &json!({"compartmentId": env.tenancy(), "applicationId": app["id"], "maxDurationInMinutes": 2}),
+    )
+    .await;
+    let open = create_run(
+        &env,
+        &json!({"compartmentId": env.tenancy(), "applicationId": app["id"]}),
+    )
+    .await;
+    let (limited, open) = (
+        limited["id"].as_str().unwrap(),
+        open["id"].as_str().unwrap(),
+    );
+    env.clock.advance(Duration::minutes(11));
+    assert_eq!(
+        run_state(&env, limited).await["lifecycleState"],
+        "IN_PROGRESS"
+    );
+    env.clock.advance(Duration::minutes(2));
+    let r = run_state(&env, limited).await;
+    assert_eq!(r["lifecycleState"], "STOPPING");
+    assert!(
+        r["lifecycleDetails"]
+            .as_str()
+            .unwrap()
+            .contains("maxDurationInMinutes (2 minutes)"),
+        "{r}"
+    );
+    // Lowering the limit of a run in progress (UpdateRun) stops it too.
+    env.call(
+        "PUT",
+        &format!("/20200129/runs/{open}"),
+        &json!({"maxDurationInMinutes": 1}).to_string(),
+    )
+    .await
+    .expect(200);
+    assert_eq!(run_state(&env, open).await["lifecycleState"], "STOPPING");
+    env.clock.advance(Duration::minutes(10));
+    for id in [limited, open] {
+        let r = run_state(&env, id).await;
+        assert_eq!(r["lifecycleState"], "STOPPED", "{r}");
+    }
+    assert_eq!(
+        run_state(&env, limited).await["runDurationInMilliseconds"],
+        120_000,
+        "ran for its two minutes"
+    );
+}
+
+#[tokio::test]
+async fn a_script_that_raises_fails_with_its_traceback_in_the_driver_log() {
+    let env = Env::new();
+    lab_storage(&env).await;
+    env.put_object(
+        "dataflow-lab-input",
+        &enc("scripts/etl_sales.py"),
+        b"import sys\nprint('starting')\nraise ValueError(\"no rows in input\")\n",
+    )
+    .await;
+    let app = create_app(&env, &lab_app(&env)).await;
+    let run = create_run(
+        &env,
+        &json!({"compartmentId": env.tenancy(), "applicationId": app["id"]}),
+    )
+    .await;
+    assert_eq!(run["lifecycleState"], "FAILED");
+    let details = run["lifecycleDetails"].as_str().unwrap();
+    assert!(
+        details.contains("ValueError: no rows in input") && details.contains("line 3"),
+        "{details}"
+    );
+    let id = run["id"].as_str().unwrap();
+    let logs = env
+        .call("GET", &format!("/20200129/runs/{id}/logs"), "")
+        .await
+        .expect(200)
+        .json();
+    let stderr = logs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["type"] == "STDERR")
+        .unwrap();
+    let name = stderr["name"].as_str().unwrap();
+    let body = env
+        .call("GET", &format!("/20200129/runs/{id}/logs/{name}"), "")
+        .await
+        .expect(200);
+    let text = String::from_utf8_lossy(&body.body);
+    assert!(
+        text.contains("Traceback (most recent call last):")
+            && text.contains("raise ValueError(\"no rows in input\")")
+            && text.contains("ValueError: no rows in input"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
 async fn delete_run_cancels_through_canceling() {
     let env = with_delay(1000);
     lab_storage(&env).await;

@@ -160,8 +160,68 @@ impl Error {
         self.status() == Some(412)
     }
 
+    /// The service answered with OCI error code `code` (any status), e.g. `BucketNotEmpty`.
+    pub fn has_code(&self, code: &str) -> bool {
+        self.code() == Some(code)
+    }
+
+    /// 409 with OCI error code `code`, e.g. `is_conflict_code("BucketAlreadyExists")`.
+    pub fn is_conflict_code(&self, code: &str) -> bool {
+        self.is_conflict() && self.has_code(code)
+    }
+
+    /// 400 `InvalidParameter`: the service refused a value we sent.
+    pub fn is_invalid_parameter(&self) -> bool {
+        self.status() == Some(400) && self.has_code("InvalidParameter")
+    }
+
+    /// 400 because the bytes did not match the `Content-MD5` we sent (`UnmatchedContentMD5`,
+    /// `InvalidContentMD5`, ...): the content changed between hashing and sending.
+    pub fn is_md5_mismatch(&self) -> bool {
+        self.status() == Some(400)
+            && self
+                .code()
+                .is_some_and(|c| c.to_ascii_lowercase().contains("md5"))
+    }
+
     /// Whether the default retry policy would retry this error (see [`crate::retry`]).
     pub fn is_retryable(&self) -> bool {
         crate::retry::is_retryable(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(status: u16, code: &str) -> Error {
+        Error::service(ServiceError {
+            operation: "Op".into(),
+            status,
+            code: code.into(),
+            message: "m".into(),
+            opc_request_id: None,
+            retry_after: None,
+            method: "GET".into(),
+            url: "http://x".into(),
+        })
+    }
+
+    #[test]
+    fn predicates_branch_on_status_and_code() {
+        let e = answer(409, "BucketAlreadyExists");
+        assert!(e.is_conflict() && e.is_conflict_code("BucketAlreadyExists"));
+        assert!(!e.is_conflict_code("BucketNotEmpty"));
+        assert!(e.has_code("BucketAlreadyExists") && !e.is_not_found());
+        assert!(!answer(400, "BucketAlreadyExists").is_conflict_code("BucketAlreadyExists"));
+        assert!(answer(404, "NotAuthorizedOrNotFound").is_not_found());
+        assert!(answer(412, "IfMatchFailed").is_precondition_failed());
+        assert!(answer(400, "InvalidParameter").is_invalid_parameter());
+        assert!(!answer(400, "MissingParameter").is_invalid_parameter());
+        assert!(answer(400, "UnmatchedContentMD5").is_md5_mismatch());
+        assert!(answer(400, "InvalidContentMD5").is_md5_mismatch());
+        assert!(!answer(409, "UnmatchedContentMD5").is_md5_mismatch());
+        let transport = Error::Config("x".into());
+        assert!(!transport.has_code("x") && !transport.is_not_found());
     }
 }

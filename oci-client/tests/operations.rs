@@ -12,8 +12,8 @@ use oci_client::services::dataflow::{
 };
 use oci_client::services::lifecycle;
 use oci_client::services::objectstorage::{
-    CreateBucketDetails, CreateMultipartUploadDetails, GetObjectOptions, MultipartFileOptions,
-    ObjectBody, PutObjectOptions, RenameObjectDetails,
+    CreateBucketDetails, CreateMultipartUploadDetails, FileUpload, GetObjectOptions,
+    MultipartFileOptions, ObjectBody, ObjectKey, PutObjectOptions, RenameObjectDetails, md5_base64,
 };
 use oci_client::{Error, WaitOutcome, WaitSpec};
 use serde_json::{Value, json};
@@ -157,6 +157,150 @@ async fn multipart_upload_of_a_file() {
         reqs[4].signature.as_ref().unwrap().len(),
         6,
         "commit is a signed JSON POST"
+    );
+}
+
+/// `upload_file` sends a small file in one PutObject (with its Content-MD5) and a large one in
+/// parts whose boundaries are the ones `FileUpload::expected_digest` hashed: the digest computed
+/// from the bytes actually sent equals the prediction.
+#[tokio::test]
+async fn upload_file_splits_where_its_digest_prediction_does() {
+    let server = TestServer::start(|r, _| match (r.method.as_str(), r.path()) {
+        ("PUT", "/n/ns/b/bkt/o/small") => Reply::empty(200),
+        ("POST", "/n/ns/b/bkt/u") => Reply::json(
+            200,
+            json!({"namespace": "ns", "bucket": "bkt", "object": "big", "uploadId": "up-1"}),
+        ),
+        ("PUT", "/n/ns/b/bkt/u/big") => {
+            let n = r.query_value("uploadPartNum").unwrap();
+            Reply::empty(200).header("etag", &format!("etag-{n}"))
+        }
+        ("POST", "/n/ns/b/bkt/u/big") => Reply::empty(200),
+        _ => Reply::error(404, "NotFound", "no route"),
+    })
+    .await;
+    let (client, _) = client(&server.url);
+    let dir = tempfile::tempdir().unwrap();
+    let how = FileUpload {
+        multipart_threshold: 8,
+        part_size: 4,
+    };
+    let small = dir.path().join("small");
+    std::fs::write(&small, b"hello").unwrap();
+    let predicted = how.expected_digest(&small).unwrap();
+    let options = PutObjectOptions {
+        content_md5: Some(predicted.md5.clone()),
+        ..Default::default()
+    };
+    client
+        .upload_file(
+            &ObjectKey::new("ns", "bkt", "small"),
+            &small,
+            &options,
+            &how,
+        )
+        .await
+        .unwrap();
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 1, "one PutObject");
+    assert_eq!(
+        reqs[0].header("content-md5"),
+        Some(md5_base64(b"hello").as_str())
+    );
+
+    let big = dir.path().join("big");
+    std::fs::write(&big, b"0123456789").unwrap();
+    client
+        .upload_file(
+            &ObjectKey::new("ns", "bkt", "big"),
+            &big,
+            &PutObjectOptions::default(),
+            &how,
+        )
+        .await
+        .unwrap();
+    let reqs = server.requests();
+    let parts: Vec<&[u8]> = reqs
+        .iter()
+        .filter(|r| r.method == "PUT" && r.path() == "/n/ns/b/bkt/u/big")
+        .map(|r| r.body.as_ref())
+        .collect();
+    assert_eq!(parts, [&b"0123"[..], b"4567", b"89"]);
+    use base64::Engine as _;
+    use md5::Digest as _;
+    let mut of_parts = md5::Md5::new();
+    for p in &parts {
+        of_parts.update(md5::Md5::digest(p));
+    }
+    let sent = format!(
+        "{}-{}",
+        base64::engine::general_purpose::STANDARD.encode(of_parts.finalize()),
+        parts.len()
+    );
+    assert_eq!(how.expected_digest(&big).unwrap().md5, sent);
+}
+
+/// Emptying deletes every object (one already gone is fine) and aborts every unfinished
+/// multipart upload across pages; any other failure stops it.
+#[tokio::test]
+async fn empty_bucket_deletes_objects_and_aborts_uploads() {
+    let server = TestServer::start(|r, _| match (r.method.as_str(), r.path()) {
+        ("GET", "/n/ns/b/bkt/o") => Reply::json(
+            200,
+            json!({"objects": [{"name": "a"}, {"name": "gone"}, {"name": "d/c"}]}),
+        ),
+        ("DELETE", "/n/ns/b/bkt/o/gone") => Reply::error(404, "ObjectNotFound", "gone"),
+        ("DELETE", p) if p.starts_with("/n/ns/b/bkt/o/") => Reply::empty(204),
+        ("GET", "/n/ns/b/bkt/u") if r.query_value("page").is_none() => Reply::json(
+            200,
+            json!([{"namespace": "ns", "bucket": "bkt", "object": "u1", "uploadId": "1"}]),
+        )
+        .header("opc-next-page", "p2"),
+        ("GET", "/n/ns/b/bkt/u") => Reply::json(
+            200,
+            json!([{"namespace": "ns", "bucket": "bkt", "object": "u2", "uploadId": "2"}]),
+        ),
+        ("DELETE", p) if p.starts_with("/n/ns/b/bkt/u/") => Reply::empty(204),
+        _ => Reply::error(404, "NotFound", "no route"),
+    })
+    .await;
+    let (client, _) = client(&server.url);
+    let key = oci_client::services::objectstorage::BucketKey::new("ns", "bkt");
+    client.empty_bucket(&key).await.unwrap();
+    let deleted: Vec<String> = server
+        .requests()
+        .iter()
+        .filter(|r| r.method == "DELETE")
+        .map(|r| r.path().to_string())
+        .collect();
+    assert_eq!(
+        deleted,
+        [
+            "/n/ns/b/bkt/o/a",
+            "/n/ns/b/bkt/o/gone",
+            "/n/ns/b/bkt/o/d%2Fc",
+            "/n/ns/b/bkt/u/u1",
+            "/n/ns/b/bkt/u/u2"
+        ]
+    );
+
+    let server = TestServer::start(|r, _| match (r.method.as_str(), r.path()) {
+        ("GET", "/n/ns/b/bkt/o") => {
+            Reply::json(200, json!({"objects": [{"name": "locked"}, {"name": "b"}]}))
+        }
+        ("DELETE", "/n/ns/b/bkt/o/locked") => Reply::error(409, "RetentionRuleViolation", "held"),
+        _ => Reply::empty(204),
+    })
+    .await;
+    let (client, _) = common::client(&server.url);
+    let err = client.empty_bucket(&key).await.unwrap_err();
+    assert!(err.is_conflict_code("RetentionRuleViolation"), "{err}");
+    assert!(
+        !server
+            .requests()
+            .iter()
+            .any(|r| r.path() == "/n/ns/b/bkt/o/b"),
+        "nothing after the failure"
     );
 }
 

@@ -83,63 +83,6 @@ pub fn changed<'a, T: PartialEq>(prior: &Value<T>, planned: &'a Value<T>) -> Opt
     }
 }
 
-/// Splits an import id of the form `n/{ns}/b/{bucket}` or `n/{ns}/b/{bucket}/o/{object}`, with
-/// percent-encoded segments (the official provider's format). The object part may contain `/`.
-pub fn parse_object_storage_id(id: &str) -> Option<(String, String, Option<String>)> {
-    let rest = id.strip_prefix("n/")?;
-    let (ns, rest) = rest.split_once("/b/")?;
-    let (bucket, object) = match rest.split_once("/o/") {
-        Some((b, o)) => (b, Some(o)),
-        None => (rest, None),
-    };
-    if ns.is_empty() || bucket.is_empty() || bucket.contains('/') || object == Some("") {
-        return None;
-    }
-    let dec = |s: &str| {
-        percent_encoding::percent_decode_str(s)
-            .decode_utf8()
-            .ok()
-            .map(|c| c.into_owned())
-    };
-    Some((
-        dec(ns)?,
-        dec(bucket)?,
-        match object {
-            Some(o) => Some(dec(o)?),
-            None => None,
-        },
-    ))
-}
-
-/// The inverse of [`parse_object_storage_id`]: segments path-escaped like the official provider.
-pub fn object_storage_id(ns: &str, bucket: &str, object: Option<&str>) -> String {
-    let enc = |s: &str| percent_encoding::utf8_percent_encode(s, SEGMENT).to_string();
-    match object {
-        None => format!("n/{}/b/{}", enc(ns), enc(bucket)),
-        Some(o) => format!("n/{}/b/{}/o/{}", enc(ns), enc(bucket), enc(o)),
-    }
-}
-
-/// Go's `url.PathEscape` set: everything but unreserved characters and a few sub-delims.
-const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~')
-    .remove(b'!')
-    .remove(b'$')
-    .remove(b'&')
-    .remove(b'\'')
-    .remove(b'(')
-    .remove(b')')
-    .remove(b'*')
-    .remove(b'+')
-    .remove(b',')
-    .remove(b';')
-    .remove(b'=')
-    .remove(b':')
-    .remove(b'@');
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,38 +118,5 @@ mod tests {
         let nested = nest_defined_tags(&flat);
         assert_eq!(nested["Ops"]["Cost"], "42");
         assert_eq!(flatten_defined_tags(Some(&nested)), flat);
-    }
-
-    #[test]
-    fn import_ids() {
-        assert_eq!(
-            parse_object_storage_id("n/ns/b/bkt"),
-            Some(("ns".into(), "bkt".into(), None))
-        );
-        assert_eq!(
-            parse_object_storage_id("n/ns/b/bkt/o/scripts/etl sales.py"),
-            Some((
-                "ns".into(),
-                "bkt".into(),
-                Some("scripts/etl sales.py".into())
-            ))
-        );
-        assert_eq!(
-            parse_object_storage_id("n/ns/b/bkt/o/scripts%2Fetl%20sales.py"),
-            Some((
-                "ns".into(),
-                "bkt".into(),
-                Some("scripts/etl sales.py".into())
-            ))
-        );
-        for bad in ["", "ns/b/x", "n/ns/bkt", "n//b/x", "n/ns/b/", "n/ns/b/x/o/"] {
-            assert_eq!(parse_object_storage_id(bad), None, "{bad}");
-        }
-        let id = object_storage_id("ns", "bkt", Some("a dir/file.csv"));
-        assert_eq!(id, "n/ns/b/bkt/o/a%20dir%2Ffile.csv");
-        assert_eq!(
-            parse_object_storage_id(&id).unwrap().2.unwrap(),
-            "a dir/file.csv"
-        );
     }
 }

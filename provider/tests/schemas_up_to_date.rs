@@ -1,21 +1,16 @@
 //! `schemas/*.json` are generated from the state structs (JSON Schema via schemars, plus the
-//! Terraform schema under `x-terraform`). This test regenerates them and fails, with a diff, when
-//! a checked-in file was stale: rerun the test and commit the result.
+//! Terraform schema under `x-terraform`), one file per registered type. This test regenerates
+//! them and fails, with a diff, when a checked-in file was stale: rerun the test and commit the
+//! result.
 
 use std::path::Path;
 
-use schemars::JsonSchema;
-use terraform_provider_oci::data_sources::objectstorage_namespace::{
-    NamespaceDataSource, NamespaceState,
-};
-use terraform_provider_oci::resources::objectstorage_bucket::{BucketResource, BucketState};
-use terraform_provider_oci::resources::objectstorage_object::{ObjectResource, ObjectState};
-use terraform_provider_oci::{OciProvider, OciProviderConfig};
+use terraform_provider_oci::{OciProvider, data_sources, resources};
 use tfplugin::testing::ensure_file_contents;
-use tfplugin::{DataSource, Provider, Resource, Schema};
+use tfplugin::{Provider, Schema};
 
-fn document<T: JsonSchema>(title: &str, kind: &str, schema: &Schema) -> String {
-    let mut doc = schemars::schema_for!(T).to_value();
+fn document(title: &str, kind: &str, schema: &Schema) -> String {
+    let mut doc = schema.state_json_schema.clone();
     let obj = doc.as_object_mut().expect("a struct's schema is an object");
     obj.insert(
         "$comment".into(),
@@ -36,44 +31,40 @@ fn document<T: JsonSchema>(title: &str, kind: &str, schema: &Schema) -> String {
 #[test]
 fn schemas_are_up_to_date() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
-    let files = [
-        (
-            "provider.json",
-            document::<OciProviderConfig>("oci", "provider", &OciProvider.schema()),
-        ),
-        (
-            "oci_objectstorage_bucket.json",
-            document::<BucketState>(
-                "oci_objectstorage_bucket",
-                "resource",
-                &BucketResource.schema(),
-            ),
-        ),
-        (
-            "oci_objectstorage_object.json",
-            document::<ObjectState>(
-                "oci_objectstorage_object",
-                "resource",
-                &ObjectResource.schema(),
-            ),
-        ),
-        (
-            "data.oci_objectstorage_namespace.json",
-            document::<NamespaceState>(
-                "oci_objectstorage_namespace",
-                "data source",
-                &NamespaceDataSource.schema(),
-            ),
-        ),
-    ];
-    // Every registered type has a file, so a new resource cannot forget its schema.
-    let registered = OciProvider.resources().len() + OciProvider.data_sources().len() + 1;
-    assert_eq!(
-        files.len(),
-        registered,
-        "a registered type has no schemas/ file"
-    );
-    for (name, text) in files {
-        ensure_file_contents(&dir.join(name), &text);
+    let mut files = vec![(
+        "provider.json".to_string(),
+        document("oci", "provider", &OciProvider.schema()),
+    )];
+    for r in resources::all() {
+        let name = r.type_name();
+        files.push((
+            format!("{name}.json"),
+            document(name, "resource", &r.schema()),
+        ));
     }
+    for d in data_sources::all() {
+        let name = d.type_name();
+        files.push((
+            format!("data.{name}.json"),
+            document(name, "data source", &d.schema()),
+        ));
+    }
+    // A file whose type left the registry would rot unnoticed: refuse it.
+    let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    on_disk.sort();
+    for (name, text) in &files {
+        ensure_file_contents(&dir.join(name), text);
+    }
+    let mut expected: Vec<String> = files.into_iter().map(|(n, _)| n).collect();
+    expected.sort();
+    on_disk.retain(|n| !expected.contains(n));
+    assert!(
+        on_disk.is_empty(),
+        "schemas/ files of no registered type (delete them): {on_disk:?}"
+    );
 }

@@ -13,7 +13,10 @@
 //! - [`cty`]: types, value trees and the msgpack/JSON encodings (unknowns incl. refined ext 12).
 //! - [`Value`] (`value.rs`): known / null / unknown attributes in serde state structs.
 //! - [`schema`]: schemas derived from state structs (schemars) plus declared behaviour.
-//! - [`validators`]: attribute validators.
+//! - [`plan_modifiers`]: composable plan behaviour per attribute or nested block (use state for
+//!   unknown, requires replace, keep prior when semantically equal, match elements by key).
+//! - [`validators`]: attribute validators; [`config_validators`]: rules between attributes
+//!   (conflicts with, exactly one of, at least one of, required with, unique key).
 //! - [`Diagnostics`], [`AttributePath`] (`diagnostics.rs`).
 //! - [`Resource`], [`DataSource`], [`Provider`] and their request types (`resource.rs`).
 //! - `testing` (feature `testing`): drives the real `terraform` binary against a provider binary.
@@ -62,10 +65,12 @@
 //! assert_eq!(registered.type_name(), "example_note");
 //! ```
 
+pub mod config_validators;
 pub mod cty;
 mod diagnostics;
 mod grpc;
 mod log;
+pub mod plan_modifiers;
 mod resource;
 pub mod schema;
 mod serve;
@@ -90,8 +95,8 @@ pub use async_trait::async_trait;
 pub use diagnostics::{AttributePath, Diagnostic, Diagnostics, PathStep, Severity};
 pub use resource::{
     AnyDataSource, AnyResource, CancellationToken, ConfigureRequest, CreateRequest, DataSource,
-    DeleteRequest, ImportRequest, ModifyPlan, Private, Provider, ProviderData, ReadDataRequest,
-    ReadRequest, Resource, UpdateRequest, UpgradeRequest, ValidateRequest,
+    DeleteRequest, ImportRequest, ModifyPlan, PlanChange, Private, Provider, ProviderData,
+    ReadDataRequest, ReadRequest, Resource, UpdateRequest, UpgradeRequest, ValidateRequest,
 };
 pub use schema::{Schema, assert_fields_match};
 pub use serve::{

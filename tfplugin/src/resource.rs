@@ -73,17 +73,81 @@ pub struct ValidateRequest<S> {
     pub config: S,
 }
 
+/// What is being planned, with exactly the values each case has.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlanChange<S> {
+    /// A new object (also the create half of a replace): there is no prior state.
+    Create {
+        /// The configuration.
+        config: S,
+        /// The planned state so far; change it to plan other values.
+        planned: S,
+    },
+    /// An existing object that stays (possibly with changes, possibly replaced: see
+    /// [`ModifyPlan::requires_replace`]).
+    Update {
+        /// State before this plan.
+        prior: S,
+        /// The configuration.
+        config: S,
+        /// The planned state so far; change it to plan other values.
+        planned: S,
+    },
+    /// The object is destroyed; there is nothing to plan, but the hook may warn.
+    Destroy {
+        /// State before this plan.
+        prior: S,
+    },
+}
+
+impl<S> PlanChange<S> {
+    /// The prior state (update and destroy).
+    pub fn prior(&self) -> Option<&S> {
+        match self {
+            PlanChange::Create { .. } => None,
+            PlanChange::Update { prior, .. } | PlanChange::Destroy { prior } => Some(prior),
+        }
+    }
+
+    /// The configuration (create and update).
+    pub fn config(&self) -> Option<&S> {
+        match self {
+            PlanChange::Create { config, .. } | PlanChange::Update { config, .. } => Some(config),
+            PlanChange::Destroy { .. } => None,
+        }
+    }
+
+    /// The planned state (create and update).
+    pub fn planned(&self) -> Option<&S> {
+        match self {
+            PlanChange::Create { planned, .. } | PlanChange::Update { planned, .. } => {
+                Some(planned)
+            }
+            PlanChange::Destroy { .. } => None,
+        }
+    }
+
+    /// The planned state to change, with the configuration and (on update) the prior state
+    /// beside it: `None` on destroy.
+    pub fn planning(&mut self) -> Option<(&mut S, &S, Option<&S>)> {
+        match self {
+            PlanChange::Create { config, planned } => Some((planned, config, None)),
+            PlanChange::Update {
+                prior,
+                config,
+                planned,
+            } => Some((planned, config, Some(prior))),
+            PlanChange::Destroy { .. } => None,
+        }
+    }
+}
+
 /// Input and output of [`Resource::modify_plan`], run after the framework's own planning steps
-/// (defaults, computed unknowns, attribute plan modifiers). Also runs on destroy (`planned` is
-/// `None`), so it can warn.
+/// (defaults, computed unknowns, attribute plan modifiers). Also runs on destroy, so it can warn.
 #[derive(Debug)]
 pub struct ModifyPlan<S, P> {
-    /// State before this plan; `None` on create (and on the create half of a replace).
-    pub prior: Option<S>,
-    /// The configuration; `None` on destroy.
-    pub config: Option<S>,
-    /// The planned state so far; change it to plan other values. `None` on destroy.
-    pub planned: Option<S>,
+    /// Create, update or destroy, with the values each has.
+    pub change: PlanChange<S>,
     /// Attribute paths whose change forces replacement; add to it. Sorted and de-duplicated by
     /// the framework afterwards.
     pub requires_replace: Vec<AttributePath>,
@@ -203,8 +267,9 @@ pub struct ConfigureRequest<C> {
 /// Implement it with `#[tfplugin::async_trait]` and register it with [`AnyResource::new`].
 #[async_trait]
 pub trait Resource: Send + Sync + 'static {
-    /// The state struct: one field per attribute ([`crate::Value`]) or nested block.
-    type State: Serialize + DeserializeOwned + Send + Sync + 'static;
+    /// The state struct: one field per attribute ([`crate::Value`]) or nested block. `Default`
+    /// gives its field names for [`AnyResource::state_fields`].
+    type State: Serialize + DeserializeOwned + Default + Send + Sync + 'static;
     /// The type [`Provider::configure`] put in its [`ProviderData`].
     type ProviderData: Send + Sync + 'static;
 
@@ -214,12 +279,15 @@ pub trait Resource: Send + Sync + 'static {
     /// The schema; see [`Schema::builder`].
     fn schema(&self) -> Schema;
 
-    /// Checks configuration beyond the schema's validators (cross-attribute rules). Values may be
+    /// Checks configuration beyond what the schema declares (attribute validators and
+    /// [`crate::config_validators`] such as conflicts-with), e.g. a file that must exist. Values may be
     /// unknown; check only known ones.
     async fn validate(&self, _req: ValidateRequest<Self::State>, _diags: &mut Diagnostics) {}
 
-    /// Adjusts the plan after the framework's steps: normalisation (keep the prior value when
-    /// the configured one is semantically equal), extra replacement paths, warnings.
+    /// Adjusts the plan after the framework's steps, for what the schema cannot declare (see
+    /// [`crate::plan_modifiers`] for what it can): values predicted from others, extra
+    /// replacement paths, plan-time errors and warnings. Gets create, update or destroy as
+    /// [`PlanChange`].
     async fn modify_plan(
         &self,
         _req: &mut ModifyPlan<Self::State, Self::ProviderData>,
@@ -295,7 +363,7 @@ pub trait Resource: Send + Sync + 'static {
 #[async_trait]
 pub trait DataSource: Send + Sync + 'static {
     /// The state struct (configuration arguments plus computed results).
-    type State: Serialize + DeserializeOwned + Send + Sync + 'static;
+    type State: Serialize + DeserializeOwned + Default + Send + Sync + 'static;
     /// The type [`Provider::configure`] put in its [`ProviderData`].
     type ProviderData: Send + Sync + 'static;
 
@@ -375,6 +443,7 @@ pub(crate) struct RawPlan {
 pub(crate) trait DynResource: Send + Sync {
     fn type_name(&self) -> &'static str;
     fn schema(&self) -> Schema;
+    fn state_fields(&self) -> Vec<String>;
     async fn validate(&self, config: &Val, diags: &mut Diagnostics);
     async fn modify_plan(&self, ctx: &Ctx, plan: &mut RawPlan, diags: &mut Diagnostics);
     async fn create(
@@ -421,12 +490,19 @@ impl AnyResource {
     pub fn schema(&self) -> Schema {
         self.0.schema()
     }
+
+    /// The field names the state struct serializes (sorted): they must be the schema's
+    /// attribute and block names, which a registry-wide test checks.
+    pub fn state_fields(&self) -> Vec<String> {
+        self.0.state_fields()
+    }
 }
 
 #[async_trait]
 pub(crate) trait DynDataSource: Send + Sync {
     fn type_name(&self) -> &'static str;
     fn schema(&self) -> Schema;
+    fn state_fields(&self) -> Vec<String>;
     async fn validate(&self, config: &Val, diags: &mut Diagnostics);
     async fn read(&self, ctx: &Ctx, config: &Val, diags: &mut Diagnostics) -> Option<Val>;
 }
@@ -449,6 +525,12 @@ impl AnyDataSource {
     pub fn schema(&self) -> Schema {
         self.0.schema()
     }
+
+    /// The field names the state struct serializes (sorted): they must be the schema's
+    /// attribute and block names, which a registry-wide test checks.
+    pub fn state_fields(&self) -> Vec<String> {
+        self.0.state_fields()
+    }
 }
 
 #[async_trait]
@@ -464,6 +546,16 @@ pub(crate) trait DynProvider: Send + Sync {
     ) -> Option<ProviderData>;
     fn resources(&self) -> Vec<AnyResource>;
     fn data_sources(&self) -> Vec<AnyDataSource>;
+}
+
+/// The sorted top-level keys `t` serializes to (empty if it is not an object).
+pub(crate) fn field_names<T: Serialize>(t: &T) -> Vec<String> {
+    let mut fields: Vec<String> = serde_json::to_value(t)
+        .ok()
+        .and_then(|j| j.as_object().map(|o| o.keys().cloned().collect()))
+        .unwrap_or_default();
+    fields.sort();
+    fields
 }
 
 fn decode<T: DeserializeOwned>(v: &Val, what: &str, diags: &mut Diagnostics) -> Option<T> {
@@ -489,18 +581,6 @@ fn encode<T: Serialize>(t: &T, what: &str, diags: &mut Diagnostics) -> Option<Va
             );
             None
         }
-    }
-}
-
-fn decode_opt<T: DeserializeOwned>(
-    v: &Val,
-    what: &str,
-    diags: &mut Diagnostics,
-) -> Option<Option<T>> {
-    if *v == Val::Null {
-        Some(None)
-    } else {
-        decode(v, what, diags).map(Some)
     }
 }
 
@@ -536,6 +616,9 @@ impl<R: Resource> DynResource for R {
     fn schema(&self) -> Schema {
         Resource::schema(self)
     }
+    fn state_fields(&self) -> Vec<String> {
+        field_names(&R::State::default())
+    }
     async fn validate(&self, config: &Val, diags: &mut Diagnostics) {
         if let Some(config) = decode(config, "configuration", diags) {
             Resource::validate(self, ValidateRequest { config }, diags).await;
@@ -545,17 +628,33 @@ impl<R: Resource> DynResource for R {
         let Some(provider) = provider_data::<R::ProviderData>(ctx, diags) else {
             return;
         };
-        let (Some(prior), Some(config), Some(planned)) = (
-            decode_opt(&plan.prior, "prior state", diags),
-            decode_opt(&plan.config, "configuration", diags),
-            decode_opt(&plan.planned, "planned state", diags),
-        ) else {
-            return;
+        let change = if plan.planned == Val::Null {
+            let Some(prior) = decode(&plan.prior, "prior state", diags) else {
+                return;
+            };
+            PlanChange::Destroy { prior }
+        } else {
+            let (Some(config), Some(planned)) = (
+                decode(&plan.config, "configuration", diags),
+                decode(&plan.planned, "planned state", diags),
+            ) else {
+                return;
+            };
+            if plan.prior == Val::Null {
+                PlanChange::Create { config, planned }
+            } else {
+                let Some(prior) = decode(&plan.prior, "prior state", diags) else {
+                    return;
+                };
+                PlanChange::Update {
+                    prior,
+                    config,
+                    planned,
+                }
+            }
         };
         let mut req = ModifyPlan {
-            prior,
-            config,
-            planned,
+            change,
             requires_replace: std::mem::take(&mut plan.requires_replace),
             private: ctx.private.clone(),
             provider,
@@ -563,7 +662,7 @@ impl<R: Resource> DynResource for R {
         };
         Resource::modify_plan(self, &mut req, diags).await;
         plan.requires_replace = req.requires_replace;
-        match &req.planned {
+        match req.change.planned() {
             Some(p) => {
                 if let Some(v) = encode(p, "planned state", diags) {
                     plan.planned = v;
@@ -671,6 +770,9 @@ impl<D: DataSource> DynDataSource for D {
     }
     fn schema(&self) -> Schema {
         DataSource::schema(self)
+    }
+    fn state_fields(&self) -> Vec<String> {
+        field_names(&D::State::default())
     }
     async fn validate(&self, config: &Val, diags: &mut Diagnostics) {
         if let Some(config) = decode(config, "configuration", diags) {

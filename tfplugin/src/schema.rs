@@ -2,8 +2,9 @@
 //!
 //! Names, types and descriptions come from the struct through `schemars` (doc comments become
 //! descriptions); the builder adds what a struct cannot say: required / optional / computed,
-//! sensitive, write-only, plan behaviour (`requires_replace`, `use_state_for_unknown`, defaults)
-//! and validators. Fields whose type is a struct, or a `Vec`/`BTreeSet` of structs, become nested
+//! sensitive, write-only, defaults, plan modifiers ([`crate::plan_modifiers`]), attribute
+//! validators ([`crate::validators`]) and rules between attributes
+//! ([`crate::config_validators`]). Fields whose type is a struct, or a `Vec`/`BTreeSet` of structs, become nested
 //! blocks (single, list, set); everything else becomes an attribute.
 //!
 //! ```
@@ -29,8 +30,10 @@ use std::sync::Arc;
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use crate::config_validators::{self, ConfigValidator};
 use crate::cty::{Type, Val};
 use crate::diagnostics::AttributePath;
+use crate::plan_modifiers::{self, PlanModifier};
 use crate::validator::Validator;
 
 /// The schema of a provider, resource or data source.
@@ -41,6 +44,9 @@ pub struct Schema {
     pub version: i64,
     /// The top-level block.
     pub block: Block,
+    /// The JSON Schema of the state struct the schema was built from (what
+    /// `schemars::schema_for!` gives), for generated documentation; null for [`Schema::empty`].
+    pub state_json_schema: serde_json::Value,
 }
 
 /// A block: attributes and nested blocks.
@@ -54,8 +60,11 @@ pub struct Block {
     pub description: String,
     /// Deprecation message, if deprecated.
     pub deprecated: Option<String>,
-    /// A change to anything in this block forces replacement (nested blocks only).
-    pub requires_replace: bool,
+    /// Plan modifiers of the block as a whole (nested blocks only): replacement on any change,
+    /// element matching by key.
+    pub plan_modifiers: Vec<Arc<dyn PlanModifier>>,
+    /// Rules between this block's attributes, checked on each of its values.
+    pub config_validators: Vec<Arc<dyn ConfigValidator>>,
 }
 
 /// How a nested block repeats.
@@ -88,9 +97,6 @@ pub struct NestedBlock {
     pub block: Block,
 }
 
-/// A plan-time condition for replacement: `(prior, planned) -> replace?`, both in JSON form.
-pub type ReplaceIf = Arc<dyn Fn(&serde_json::Value, &serde_json::Value) -> bool + Send + Sync>;
-
 /// One attribute.
 #[derive(Clone)]
 pub struct Attribute {
@@ -112,13 +118,8 @@ pub struct Attribute {
     pub write_only: bool,
     /// Deprecation message, if deprecated.
     pub deprecated: Option<String>,
-    /// A change forces replacement.
-    pub requires_replace: bool,
-    /// Conditional replacement, with its description.
-    pub requires_replace_if: Option<(String, ReplaceIf)>,
-    /// Keep the prior state value instead of planning unknown, for computed values that never
-    /// change after create (ids, creation times).
-    pub use_state_for_unknown: bool,
+    /// Plan modifiers ([`crate::plan_modifiers`]): keep prior values, force replacement.
+    pub plan_modifiers: Vec<Arc<dyn PlanModifier>>,
     /// Value planned when configuration leaves the attribute null.
     pub default: Option<Val>,
     /// Validators run on known configuration values.
@@ -135,8 +136,7 @@ impl fmt::Debug for Attribute {
             .field("computed", &self.computed)
             .field("sensitive", &self.sensitive)
             .field("write_only", &self.write_only)
-            .field("requires_replace", &self.requires_replace)
-            .field("use_state_for_unknown", &self.use_state_for_unknown)
+            .field("plan_modifiers", &self.plan_modifiers)
             .field("default", &self.default)
             .finish_non_exhaustive()
     }
@@ -151,9 +151,13 @@ impl Schema {
         let root = generator.into_root_schema_for::<T>();
         let mut errors = Vec::new();
         let block = draft_block(root.as_value(), "", &mut errors);
+        let state_json_schema = schemars::SchemaGenerator::default()
+            .into_root_schema_for::<T>()
+            .to_value();
         SchemaBuilder {
             version: 0,
             block,
+            state_json_schema,
             errors,
         }
     }
@@ -163,6 +167,7 @@ impl Schema {
         Schema {
             version: 0,
             block: Block::default(),
+            state_json_schema: serde_json::Value::Null,
         }
     }
 
@@ -249,8 +254,17 @@ impl Block {
         if let Some(d) = &self.deprecated {
             j["deprecated"] = d.clone().into();
         }
-        if self.requires_replace {
-            j["requires_replace"] = true.into();
+        if let Some(obj) = j.as_object_mut() {
+            for m in &self.plan_modifiers {
+                m.document(obj);
+            }
+        }
+        if !self.config_validators.is_empty() {
+            j["config_validators"] = self
+                .config_validators
+                .iter()
+                .map(|v| v.description())
+                .collect();
         }
         j
     }
@@ -265,8 +279,6 @@ impl Attribute {
             ("computed", self.computed),
             ("sensitive", self.sensitive),
             ("write_only", self.write_only),
-            ("requires_replace", self.requires_replace),
-            ("use_state_for_unknown", self.use_state_for_unknown),
         ];
         for (k, on) in flags {
             if on {
@@ -276,8 +288,10 @@ impl Attribute {
         if !self.description.is_empty() {
             j["description"] = self.description.clone().into();
         }
-        if let Some((d, _)) = &self.requires_replace_if {
-            j["requires_replace_if"] = d.clone().into();
+        if let Some(obj) = j.as_object_mut() {
+            for m in &self.plan_modifiers {
+                m.document(obj);
+            }
         }
         if let Some(d) = &self.default {
             j["default"] = d.to_serde_json();
@@ -299,6 +313,7 @@ impl Attribute {
 pub struct SchemaBuilder {
     version: i64,
     block: Block,
+    state_json_schema: serde_json::Value,
     errors: Vec<String>,
 }
 
@@ -346,6 +361,13 @@ impl SchemaBuilder {
         self
     }
 
+    /// Adds a rule between attributes of the resource (see [`crate::config_validators`]).
+    #[must_use]
+    pub fn config_validator(mut self, v: impl ConfigValidator + 'static) -> Self {
+        self.block.config_validators.push(config_validators::arc(v));
+        self
+    }
+
     /// Finishes the schema.
     ///
     /// # Panics
@@ -367,6 +389,7 @@ impl SchemaBuilder {
             Ok(Schema {
                 version: self.version,
                 block: self.block,
+                state_json_schema: self.state_json_schema,
             })
         } else {
             Err(self.errors)
@@ -416,10 +439,28 @@ impl BlockBuilder {
         self
     }
 
-    /// Any change inside the block forces replacement.
+    /// Any change inside the block forces replacement (sugar for
+    /// `.plan_modifier(plan_modifiers::requires_replace())`).
     #[must_use]
-    pub fn requires_replace(mut self) -> Self {
-        self.nested.block.requires_replace = true;
+    pub fn requires_replace(self) -> Self {
+        self.plan_modifier(plan_modifiers::requires_replace())
+    }
+
+    /// Adds a plan modifier of the block as a whole, e.g.
+    /// [`plan_modifiers::match_elements_by_key`].
+    #[must_use]
+    pub fn plan_modifier(mut self, m: Arc<dyn PlanModifier>) -> Self {
+        self.nested.block.plan_modifiers.push(m);
+        self
+    }
+
+    /// Adds a rule between this block's attributes, checked on each element.
+    #[must_use]
+    pub fn config_validator(mut self, v: impl ConfigValidator + 'static) -> Self {
+        self.nested
+            .block
+            .config_validators
+            .push(config_validators::arc(v));
         self
     }
 
@@ -474,27 +515,32 @@ impl AttributeBuilder {
         self.attr.description = d.to_string();
         self
     }
-    /// A change forces the resource to be replaced.
+    /// Adds a plan modifier (see [`crate::plan_modifiers`]).
     #[must_use]
-    pub fn requires_replace(mut self) -> Self {
-        self.attr.requires_replace = true;
+    pub fn plan_modifier(mut self, m: Arc<dyn PlanModifier>) -> Self {
+        self.attr.plan_modifiers.push(m);
         self
     }
-    /// A change forces replacement when `f(prior, planned)` says so; `description` documents the
-    /// condition. Not called when the planned value is unknown or equal to the prior value.
+    /// A change forces the resource to be replaced (sugar for
+    /// `.plan_modifier(plan_modifiers::requires_replace())`).
     #[must_use]
-    pub fn requires_replace_if<F>(mut self, description: &str, f: F) -> Self
+    pub fn requires_replace(self) -> Self {
+        self.plan_modifier(plan_modifiers::requires_replace())
+    }
+    /// A change forces replacement when `f(prior, planned)` says so; `description` documents the
+    /// condition. Sugar for [`plan_modifiers::requires_replace_if`].
+    #[must_use]
+    pub fn requires_replace_if<F>(self, description: &str, f: F) -> Self
     where
         F: Fn(&serde_json::Value, &serde_json::Value) -> bool + Send + Sync + 'static,
     {
-        self.attr.requires_replace_if = Some((description.to_string(), Arc::new(f)));
-        self
+        self.plan_modifier(plan_modifiers::requires_replace_if(description, f))
     }
     /// On update, keep the prior state value rather than planning unknown (computed only).
+    /// Sugar for [`plan_modifiers::use_state_for_unknown`].
     #[must_use]
-    pub fn use_state_for_unknown(mut self) -> Self {
-        self.attr.use_state_for_unknown = true;
-        self
+    pub fn use_state_for_unknown(self) -> Self {
+        self.plan_modifier(plan_modifiers::use_state_for_unknown())
     }
     /// Value planned when configuration leaves the attribute null (needs `optional().computed()`).
     ///
@@ -564,6 +610,21 @@ fn configure_block(
 }
 
 fn check_block(block: &Block, prefix: &str, errors: &mut Vec<String>) {
+    for v in &block.config_validators {
+        for name in v.names() {
+            if block.attribute(&name).is_none() && block.nested(&name).is_none() {
+                errors.push(format!(
+                    "config validator \"{}\" in {}: no attribute or block {name}",
+                    v.description(),
+                    if prefix.is_empty() {
+                        "the resource"
+                    } else {
+                        prefix.trim_end_matches('.')
+                    }
+                ));
+            }
+        }
+    }
     for a in &block.attributes {
         let n = format!("{prefix}{}", a.name);
         if !valid_name(&a.name) {
@@ -584,17 +645,17 @@ fn check_block(block: &Block, prefix: &str, errors: &mut Vec<String>) {
                 "attribute {n}: a default needs .optional().computed()"
             ));
         }
-        if a.use_state_for_unknown && !a.computed {
-            errors.push(format!(
-                "attribute {n}: use_state_for_unknown needs .computed()"
-            ));
+        for m in &a.plan_modifiers {
+            if let Err(e) = m.check(Some(a)) {
+                errors.push(format!("attribute {n}: {e}"));
+            }
         }
         if a.write_only && (a.computed || !(a.optional || a.required)) {
             errors.push(format!(
                 "attribute {n}: write-only needs required or optional, not computed"
             ));
         }
-        if a.write_only && (a.requires_replace || a.default.is_some()) {
+        if a.write_only && (!a.plan_modifiers.is_empty() || a.default.is_some()) {
             errors.push(format!(
                 "attribute {n}: write-only values are never planned"
             ));
@@ -618,6 +679,22 @@ fn check_block(block: &Block, prefix: &str, errors: &mut Vec<String>) {
         }
         if b.max_items > 0 && b.min_items > b.max_items {
             errors.push(format!("block {n}: min_items exceeds max_items"));
+        }
+        for m in &b.block.plan_modifiers {
+            if let Err(e) = m.check(None) {
+                errors.push(format!("block {n}: {e}"));
+            }
+            if let Some(key) = m.element_key() {
+                if !matches!(b.nesting, Nesting::List | Nesting::Set) {
+                    errors.push(format!(
+                        "block {n}: elements can be matched by key only in list and set blocks"
+                    ));
+                } else if b.block.attribute(key).is_none() {
+                    errors.push(format!(
+                        "block {n}: key {key} is not an attribute of the block"
+                    ));
+                }
+            }
         }
         check_block(&b.block, &format!("{n}."), errors);
     }
@@ -726,9 +803,7 @@ fn draft_block(schema: &serde_json::Value, prefix: &str, errors: &mut Vec<String
                 sensitive: false,
                 write_only: false,
                 deprecated: None,
-                requires_replace: false,
-                requires_replace_if: None,
-                use_state_for_unknown: false,
+                plan_modifiers: Vec::new(),
                 default: None,
                 validators: Vec::new(),
             }),
@@ -785,8 +860,9 @@ fn json_schema_type(schema: &serde_json::Value) -> Result<Type, String> {
 }
 
 /// Asserts that the state struct's serialized field names are exactly the schema's attribute and
-/// block names. Use it in each resource's unit tests; it catches serde attributes (skip, rename)
-/// that make the struct and its schema disagree.
+/// block names; it catches serde attributes (skip, rename) that make the struct and its schema
+/// disagree. For registered types, [`crate::AnyResource::state_fields`] lets one test check a
+/// whole registry.
 ///
 /// # Panics
 /// When the names differ, listing both sides.
@@ -804,6 +880,41 @@ pub fn assert_fields_match<T: Serialize + Default>(schema: &Schema) {
     );
 }
 
+/// Walks the objects of a value: `value` itself (of `block`) and every nested block element,
+/// with their paths (set elements address the set itself). `f(block, object, path)`.
+pub(crate) fn walk_objects<'v>(
+    block: &Block,
+    value: &'v Val,
+    path: &AttributePath,
+    f: &mut dyn FnMut(&Block, &'v Val, &AttributePath),
+) {
+    f(block, value, path);
+    for b in &block.blocks {
+        let bp = path.attr(&b.name);
+        match (b.nesting, value.attr(&b.name)) {
+            (Nesting::Single | Nesting::Group, v @ Val::Map(_)) => {
+                walk_objects(&b.block, v, &bp, f)
+            }
+            (Nesting::List, Val::List(items)) => {
+                for (i, v) in items.iter().enumerate() {
+                    walk_objects(&b.block, v, &bp.index(i), f);
+                }
+            }
+            (Nesting::Set, Val::List(items)) => {
+                for v in items {
+                    walk_objects(&b.block, v, &bp, f);
+                }
+            }
+            (Nesting::Map, Val::Map(m)) => {
+                for (k, v) in m {
+                    walk_objects(&b.block, v, &bp.key(k), f);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 /// Walks a block's attributes with their paths inside `value` (nested blocks included; set
 /// elements address the set itself). `f(attribute, path, value_at_path)`.
 pub(crate) fn walk_attributes<'v>(
@@ -812,33 +923,11 @@ pub(crate) fn walk_attributes<'v>(
     path: &AttributePath,
     f: &mut dyn FnMut(&Attribute, &AttributePath, &'v Val),
 ) {
-    for a in &block.attributes {
-        f(a, &path.attr(&a.name), value.attr(&a.name));
-    }
-    for b in &block.blocks {
-        let bp = path.attr(&b.name);
-        match (b.nesting, value.attr(&b.name)) {
-            (Nesting::Single | Nesting::Group, v @ Val::Map(_)) => {
-                walk_attributes(&b.block, v, &bp, f)
-            }
-            (Nesting::List, Val::List(items)) => {
-                for (i, v) in items.iter().enumerate() {
-                    walk_attributes(&b.block, v, &bp.index(i), f);
-                }
-            }
-            (Nesting::Set, Val::List(items)) => {
-                for v in items {
-                    walk_attributes(&b.block, v, &bp, f);
-                }
-            }
-            (Nesting::Map, Val::Map(m)) => {
-                for (k, v) in m {
-                    walk_attributes(&b.block, v, &bp.key(k), f);
-                }
-            }
-            _ => {}
+    walk_objects(block, value, path, &mut |b, object, at| {
+        for a in &b.attributes {
+            f(a, &at.attr(&a.name), object.attr(&a.name));
         }
-    }
+    });
 }
 
 #[cfg(test)]

@@ -6,11 +6,14 @@ use std::sync::{Arc, RwLock};
 
 use crate::cty::{self, JsonMode, Type, Val};
 use crate::diagnostics::{AttributePath, Diagnostics};
+use crate::plan_modifiers::{AttributePlan, find_by_key};
 use crate::resource::CancellationToken;
 use crate::resource::{
     AnyDataSource, AnyResource, Ctx, DynProvider, Private, ProviderData, RawPlan,
 };
-use crate::schema::{Block, Nesting, Schema, walk_attributes};
+use crate::schema::{
+    Attribute, Block, NestedBlock, Nesting, Schema, walk_attributes, walk_objects,
+};
 
 /// A resource type with its schema built once.
 pub(crate) struct ResourceEntry {
@@ -132,6 +135,7 @@ impl Framework {
     pub async fn validate_provider(&self, config: &Val, diags: &mut Diagnostics) {
         let config = null_object(config, &self.provider_ty);
         run_validators(&self.provider_schema.block, &config, diags);
+        run_config_validators(&self.provider_schema.block, &config, diags);
         if !diags.has_errors() {
             let r = shielded(self.provider.validate(&config, diags)).await;
             recover(r, (), "provider", "validate", diags);
@@ -165,6 +169,7 @@ impl Framework {
             return;
         };
         run_validators(&r.schema.block, config, diags);
+        run_config_validators(&r.schema.block, config, diags);
         if !diags.has_errors() {
             let out = shielded(r.resource.0.validate(config, diags)).await;
             recover(out, (), type_name, "validate", diags);
@@ -172,8 +177,8 @@ impl Framework {
     }
 
     /// The plan pipeline (DESIGN.md): defaults → write-only null → computed unknown (create,
-    /// replace, or any change) → attribute plan modifiers → resource hook → sorted, de-duplicated
-    /// requires_replace.
+    /// replace, or any change) → attribute plan modifiers (values, then replacement) → resource
+    /// hook → sorted, de-duplicated requires_replace.
     pub async fn plan(
         &self,
         type_name: &str,
@@ -209,12 +214,21 @@ impl Framework {
         apply_defaults(block, &mut planned, config);
         null_write_only(block, &mut planned);
         let creating = *prior == Val::Null;
+        if !creating && planned != *prior {
+            // A change that the modifiers undo (a semantically equal rewrite) is no change: do
+            // not let it mark every computed attribute unknown.
+            let mut probe = planned.clone();
+            run_plan_modifiers(block, &mut probe, config, prior);
+            if probe == *prior {
+                planned = probe;
+            }
+        }
         if creating || planned != *prior {
             mark_computed_unknown(block, &mut planned, config);
         }
+        run_plan_modifiers(block, &mut planned, config, prior);
         let mut requires_replace = Vec::new();
         if !creating {
-            use_state_for_unknown(block, &mut planned, prior, config);
             collect_requires_replace(
                 block,
                 prior,
@@ -416,6 +430,7 @@ impl Framework {
             return;
         };
         run_validators(&d.schema.block, config, diags);
+        run_config_validators(&d.schema.block, config, diags);
         if !diags.has_errors() {
             let out = shielded(d.data_source.0.validate(config, diags)).await;
             recover(out, (), type_name, "validate", diags);
@@ -545,19 +560,47 @@ fn secret_texts(j: &serde_json::Value) -> Vec<String> {
     out
 }
 
+/// Where an attribute sits while planning: its path and the objects (resource or nested block
+/// element) around it.
+struct Site<'a> {
+    path: AttributePath,
+    prior_object: &'a Val,
+    config_object: &'a Val,
+}
+
+type Visitor<'f> = dyn FnMut(&Attribute, &mut Val, &Val, &Val, &Site<'_>) + 'f;
+
 /// Visits attributes of `planned` together with the matching config and prior values, in nested
-/// blocks too (list and set elements matched by position).
+/// blocks too. List and set elements are paired with their config and prior partners by key
+/// when the block matches elements by key, else by position.
+/// `f(attribute, planned slot, config, prior, site)`.
 fn zip_attributes(
     block: &Block,
     planned: &mut Val,
     config: &Val,
     prior: &Val,
-    f: &mut dyn FnMut(&crate::schema::Attribute, &mut Val, &Val, &Val),
+    f: &mut Visitor<'_>,
+) {
+    zip_at(block, planned, config, prior, &AttributePath::root(), f);
+}
+
+fn zip_at(
+    block: &Block,
+    planned: &mut Val,
+    config: &Val,
+    prior: &Val,
+    path: &AttributePath,
+    f: &mut Visitor<'_>,
 ) {
     let Val::Map(pm) = planned else { return };
     for a in &block.attributes {
         if let Some(slot) = pm.get_mut(&a.name) {
-            f(a, slot, config.attr(&a.name), prior.attr(&a.name));
+            let site = Site {
+                path: path.attr(&a.name),
+                prior_object: prior,
+                config_object: config,
+            };
+            f(a, slot, config.attr(&a.name), prior.attr(&a.name), &site);
         }
     }
     for b in &block.blocks {
@@ -565,22 +608,27 @@ fn zip_attributes(
             continue;
         };
         let (c, p) = (config.attr(&b.name), prior.attr(&b.name));
+        let bp = path.attr(&b.name);
+        let key = element_key(b);
         match (b.nesting, slot) {
             (Nesting::Single | Nesting::Group, v @ Val::Map(_)) => {
-                zip_attributes(&b.block, v, c, p, f)
+                zip_at(&b.block, v, c, p, &bp, f)
             }
             (Nesting::List | Nesting::Set, Val::List(items)) => {
                 for (i, v) in items.iter_mut().enumerate() {
-                    let ci = element(c, i);
-                    let pi = element(p, i);
-                    zip_attributes(&b.block, v, &ci, &pi, f);
+                    let ci = partner(c, i, v, key);
+                    let pi = partner(p, i, v, key);
+                    let ep = if b.nesting == Nesting::List {
+                        bp.index(i)
+                    } else {
+                        bp.clone()
+                    };
+                    zip_at(&b.block, v, ci, pi, &ep, f);
                 }
             }
             (Nesting::Map, Val::Map(m)) => {
                 for (k, v) in m.iter_mut() {
-                    let ck = c.attr(k).clone();
-                    let pk = p.attr(k).clone();
-                    zip_attributes(&b.block, v, &ck, &pk, f);
+                    zip_at(&b.block, v, c.attr(k), p.attr(k), &bp.key(k), f);
                 }
             }
             _ => {}
@@ -588,47 +636,97 @@ fn zip_attributes(
     }
 }
 
-fn element(v: &Val, i: usize) -> Val {
-    match v {
-        Val::List(items) => items.get(i).cloned().unwrap_or(Val::Null),
-        _ => Val::Null,
+/// The attribute that pairs elements of a nested block, if one of its modifiers names it.
+fn element_key(b: &NestedBlock) -> Option<&str> {
+    b.block.plan_modifiers.iter().find_map(|m| m.element_key())
+}
+
+/// The element of `others` paired with element `i` (`item`) of a nested list or set block.
+fn partner<'v>(others: &'v Val, i: usize, item: &Val, key: Option<&str>) -> &'v Val {
+    match key {
+        Some(k) => find_by_key(others, k, item),
+        None => element(others, i),
     }
 }
 
+fn element(v: &Val, i: usize) -> &Val {
+    static NULL: Val = Val::Null;
+    match v {
+        Val::List(items) => items.get(i).unwrap_or(&NULL),
+        _ => &NULL,
+    }
+}
+
+/// Sets each attribute that configuration leaves null to `pick(attribute)`, if that says one.
+fn fill_unset(
+    block: &Block,
+    planned: &mut Val,
+    config: &Val,
+    pick: &dyn Fn(&Attribute) -> Option<Val>,
+) {
+    zip_attributes(
+        block,
+        planned,
+        config,
+        &Val::Null,
+        &mut |a, slot, c, _, _| {
+            if *c == Val::Null
+                && let Some(v) = pick(a)
+            {
+                *slot = v;
+            }
+        },
+    );
+}
+
 fn apply_defaults(block: &Block, planned: &mut Val, config: &Val) {
-    zip_attributes(block, planned, config, &Val::Null, &mut |a, slot, c, _| {
-        if let (Some(d), Val::Null) = (&a.default, c) {
-            *slot = d.clone();
-        }
+    fill_unset(block, planned, config, &|a| a.default.clone());
+}
+
+fn mark_computed_unknown(block: &Block, planned: &mut Val, config: &Val) {
+    fill_unset(block, planned, config, &|a| {
+        (a.computed && a.default.is_none()).then_some(Val::Unknown)
     });
 }
 
 fn null_write_only(block: &Block, v: &mut Val) {
-    zip_attributes(block, v, &Val::Null, &Val::Null, &mut |a, slot, _, _| {
+    zip_attributes(block, v, &Val::Null, &Val::Null, &mut |a, slot, _, _, _| {
         if a.write_only {
             *slot = Val::Null;
         }
     });
 }
 
-fn mark_computed_unknown(block: &Block, planned: &mut Val, config: &Val) {
-    zip_attributes(block, planned, config, &Val::Null, &mut |a, slot, c, _| {
-        if a.computed && a.default.is_none() && *c == Val::Null {
-            *slot = Val::Unknown;
+/// Phase 1 of the attribute plan modifiers: each modifier may change its planned value.
+fn run_plan_modifiers(block: &Block, planned: &mut Val, config: &Val, prior: &Val) {
+    zip_attributes(block, planned, config, prior, &mut |a, slot, c, p, site| {
+        for m in &a.plan_modifiers {
+            m.plan(&mut AttributePlan {
+                path: &site.path,
+                prior: p,
+                config: c,
+                ty: &a.ty,
+                planned: slot,
+                prior_object: site.prior_object,
+                config_object: site.config_object,
+            });
         }
     });
 }
 
-/// Keeps the prior value of `use_state_for_unknown` attributes that configuration leaves null.
-/// Only called for existing objects, so a null prior is a real value (e.g. an optional key that
-/// was never set) and is kept too: planning it unknown would force a replacement whenever the
-/// attribute also `requires_replace`.
-fn use_state_for_unknown(block: &Block, planned: &mut Val, prior: &Val, config: &Val) {
-    zip_attributes(block, planned, config, prior, &mut |a, slot, c, p| {
-        if a.use_state_for_unknown && *slot == Val::Unknown && *c == Val::Null {
-            *slot = p.clone();
-        }
-    });
+/// Runs the rules between attributes of `block` on `config`, and of nested blocks on each of
+/// their elements.
+fn run_config_validators(block: &Block, config: &Val, diags: &mut Diagnostics) {
+    walk_objects(
+        block,
+        config,
+        &AttributePath::root(),
+        &mut |b, object, path| {
+            for v in &b.config_validators {
+                v.validate(object, path, diags);
+            }
+        },
+    );
 }
 
 pub(crate) fn collect_requires_replace(
@@ -643,11 +741,7 @@ pub(crate) fn collect_requires_replace(
         if p == n {
             continue;
         }
-        let forced = a.requires_replace
-            || a.requires_replace_if.as_ref().is_some_and(|(_, f)| {
-                *n != Val::Unknown && f(&p.to_serde_json(), &n.to_serde_json())
-            });
-        if forced {
+        if a.plan_modifiers.iter().any(|m| m.requires_replace(p, n)) {
             out.push(path.attr(&a.name));
         }
     }
@@ -657,31 +751,29 @@ pub(crate) fn collect_requires_replace(
         if p == n {
             continue;
         }
-        if b.block.requires_replace {
+        if b.block
+            .plan_modifiers
+            .iter()
+            .any(|m| m.requires_replace(p, n))
+        {
             out.push(bp);
             continue;
         }
+        let key = element_key(b);
         match (b.nesting, p, n) {
             (Nesting::Single | Nesting::Group, _, _) => {
                 collect_requires_replace(&b.block, p, n, &bp, out)
             }
             (Nesting::List, _, Val::List(items)) => {
                 for (i, v) in items.iter().enumerate() {
-                    collect_requires_replace(&b.block, &element(p, i), v, &bp.index(i), out);
+                    collect_requires_replace(&b.block, partner(p, i, v, key), v, &bp.index(i), out);
                 }
             }
             (Nesting::Set, _, _) => {
                 // Set elements have no path step: a forcing attribute anywhere forces the set.
                 let mut inner = Vec::new();
-                let (pl, nl) = (as_list(p), as_list(n));
-                for (i, v) in nl.iter().enumerate() {
-                    collect_requires_replace(
-                        &b.block,
-                        pl.get(i).unwrap_or(&Val::Null),
-                        v,
-                        &bp,
-                        &mut inner,
-                    );
+                for (i, v) in as_list(n).iter().enumerate() {
+                    collect_requires_replace(&b.block, partner(p, i, v, key), v, &bp, &mut inner);
                 }
                 if !inner.is_empty() {
                     out.push(bp);

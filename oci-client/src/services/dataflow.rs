@@ -303,6 +303,55 @@ pub struct RunLogSummary {
     pub time_created: Option<String>,
 }
 
+/// A Data Flow work request (from CascadingDeleteApplication). Statuses are spelled
+/// `INPROGRESS`, `CANCELLING`, `CANCELLED` (no underscore, double L), as in the SDK.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkRequest {
+    pub id: String,
+    pub status: String,
+    pub operation: Option<String>,
+    pub compartment_id: Option<String>,
+    pub percent_complete: Option<f64>,
+    #[serde(default)]
+    pub resources: Vec<WorkRequestResource>,
+    pub time_accepted: Option<String>,
+    pub time_started: Option<String>,
+    pub time_finished: Option<String>,
+}
+
+impl HasLifecycleState for WorkRequest {
+    fn lifecycle_state(&self) -> Option<&str> {
+        Some(&self.status)
+    }
+}
+
+/// One resource a work request touched.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkRequestResource {
+    /// `CREATED` | `UPDATED` | `DELETED` | `IN_PROGRESS` | ...
+    pub action_type: String,
+    pub resource_id: Option<String>,
+    pub resource_type: String,
+    pub resource_uri: Option<String>,
+}
+
+/// One error of a work request.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkRequestError {
+    pub code: Option<String>,
+    pub message: String,
+    pub timestamp: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+struct WorkRequestErrorCollection {
+    #[serde(default)]
+    items: Vec<WorkRequestError>,
+}
+
 /// Query of ListApplications. The service accepts at most one filter besides `compartment_id`.
 #[derive(Debug, Clone, Default)]
 pub struct ListApplicationsRequest {
@@ -423,11 +472,64 @@ impl Client {
         self.send_empty(&req).await
     }
 
+    /// GetWorkRequest.
+    pub async fn get_work_request(&self, work_request_id: &str) -> Result<Response<WorkRequest>> {
+        let id = segment("GetWorkRequest", "work_request_id", work_request_id)?;
+        self.send_json(&df(
+            "GetWorkRequest",
+            Method::GET,
+            format!("/workRequests/{id}"),
+        ))
+        .await
+    }
+
+    /// ListWorkRequestErrors (first page: a failed delete lists a handful at most).
+    pub async fn list_work_request_errors(
+        &self,
+        work_request_id: &str,
+    ) -> Result<Vec<WorkRequestError>> {
+        const OP: &str = "ListWorkRequestErrors";
+        let id = segment(OP, "work_request_id", work_request_id)?;
+        let resp: Response<WorkRequestErrorCollection> = self
+            .send_json(&df(OP, Method::GET, format!("/workRequests/{id}/errors")))
+            .await?;
+        Ok(resp.value.items)
+    }
+
     pub async fn create_run(&self, details: &CreateRunDetails) -> Result<Response<Run>> {
+        self.create_run_with_parent(details, None).await
+    }
+
+    /// CreateRun with the `opc-parent-rpt-url` header (resource principal v3 delegation).
+    pub async fn create_run_with_parent(
+        &self,
+        details: &CreateRunDetails,
+        opc_parent_rpt_url: Option<&str>,
+    ) -> Result<Response<Run>> {
         let req = df("CreateRun", Method::POST, "/runs".into())
             .json(details)?
+            .header_opt("opc-parent-rpt-url", opc_parent_rpt_url)
             .with_retry_token();
         self.send_json(&req).await
+    }
+
+    /// ChangeRunCompartment: OCI allows it only once the run is CANCELED, FAILED or SUCCEEDED.
+    pub async fn change_run_compartment(
+        &self,
+        run_id: &str,
+        compartment_id: &str,
+        if_match: Option<&str>,
+    ) -> Result<Response<()>> {
+        let id = segment("ChangeRunCompartment", "run_id", run_id)?;
+        let req = df(
+            "ChangeRunCompartment",
+            Method::POST,
+            format!("/runs/{id}/actions/changeCompartment"),
+        )
+        .json(&ChangeCompartmentDetails { compartment_id })?
+        .header_opt("if-match", if_match)
+        .with_retry_token();
+        self.send_empty(&req).await
     }
 
     pub async fn list_runs(&self, request: &ListRunsRequest) -> Result<Page<RunSummary>> {

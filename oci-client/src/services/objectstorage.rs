@@ -18,6 +18,14 @@ use crate::error::{Error, Result};
 use crate::paginate::{Page, all_pages, collect_all, page_request};
 use crate::request::{OciRequest, RequestBody, segment};
 
+mod keys;
+mod upload;
+
+pub use keys::{BucketKey, ObjectKey};
+pub use upload::{
+    FileDigest, FileUpload, MULTIPART_PART_SIZE, MULTIPART_THRESHOLD, md5_base64, normalize_md5,
+};
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateBucketDetails {
@@ -979,6 +987,38 @@ impl Client {
         );
         let req = os("ListMultipartUploads", Method::GET, path).query_opt("page", page);
         self.send_page(&req).await
+    }
+
+    /// Deletes every object and unfinished multipart upload in the bucket (what must go before
+    /// DeleteBucket succeeds). Objects or uploads already gone are fine; the first other error
+    /// stops and is returned, leaving the rest in place.
+    pub async fn empty_bucket(&self, key: &BucketKey) -> Result<()> {
+        let (ns, bucket) = (key.namespace.as_str(), key.bucket.as_str());
+        let list = self
+            .list_all_objects(ns, bucket, &ListObjectsRequest::default())
+            .await?;
+        for o in list.objects {
+            match self.delete_object(ns, bucket, &o.name, None).await {
+                Err(e) if !e.is_not_found() => return Err(e),
+                _ => {}
+            }
+        }
+        let mut page = None;
+        loop {
+            let uploads = self
+                .list_multipart_uploads(ns, bucket, page.as_deref())
+                .await?;
+            for u in uploads.items {
+                match self.abort_multipart_upload(&u).await {
+                    Err(e) if !e.is_not_found() => return Err(e),
+                    _ => {}
+                }
+            }
+            match uploads.next_page {
+                Some(p) => page = Some(p),
+                None => return Ok(()),
+            }
+        }
     }
 
     /// Uploads a file as a multipart upload with parts of `part_size` bytes, streaming each part

@@ -87,11 +87,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn schema_matches_state_struct() {
-        tfplugin::schema::assert_fields_match::<NamespaceState>(&NamespaceDataSource.schema());
-    }
-
-    #[test]
     fn id_is_stable_and_depends_on_arguments() {
         assert_eq!(data_source_id(None), data_source_id(None));
         assert_ne!(

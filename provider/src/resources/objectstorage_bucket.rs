@@ -12,20 +12,21 @@
 use std::collections::BTreeMap;
 
 use oci_client::services::objectstorage::{
-    Bucket, CreateBucketDetails, ListObjectsRequest, RetentionDuration, RetentionRule,
+    Bucket, BucketKey, CreateBucketDetails, ListObjectsRequest, RetentionDuration, RetentionRule,
     RetentionRuleDetails, UpdateBucketDetails,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use tfplugin::config_validators::unique_key;
+use tfplugin::plan_modifiers::{match_elements_by_key, use_state_for_unknown_if};
 use tfplugin::schema::Nesting;
 use tfplugin::{
     AttributePath, CreateRequest, DeleteRequest, Diagnostics, ImportRequest, ModifyPlan,
-    ReadRequest, Resource, Schema, UpdateRequest, ValidateRequest, Value, async_trait, validators,
+    PlanChange, ReadRequest, Resource, Schema, UpdateRequest, Value, async_trait, validators,
 };
 
 use crate::convert::{
-    changed, flatten_defined_tags, known, map_value, nest_defined_tags, object_storage_id,
-    parse_object_storage_id, time_value,
+    changed, flatten_defined_tags, known, map_value, nest_defined_tags, time_value,
 };
 use crate::diag::{OrDiag, api_error};
 use crate::provider::Oci;
@@ -205,14 +206,27 @@ impl Resource for BucketResource {
             .attribute("replication_enabled", |a| {
                 a.computed().use_state_for_unknown()
             })
+            // Rules are matched by name, so an unrelated update keeps their ids and times known.
             .block("retention_rules", |b| {
                 b.nesting(Nesting::Set)
+                    .plan_modifier(match_elements_by_key("display_name"))
                     .attribute("display_name", |a| {
                         a.required().validator(validators::length(1, 256))
                     })
-                    .attribute("retention_rule_id", |a| a.computed())
-                    .attribute("time_created", |a| a.computed())
-                    .attribute("time_modified", |a| a.computed())
+                    .attribute("retention_rule_id", |a| {
+                        a.computed().use_state_for_unknown()
+                    })
+                    .attribute("time_created", |a| a.computed().use_state_for_unknown())
+                    .attribute("time_modified", |a| {
+                        a.computed().plan_modifier(use_state_for_unknown_if(
+                            "the rule's duration and lock time are unchanged",
+                            |p| {
+                                ["duration", "time_rule_locked"]
+                                    .iter()
+                                    .all(|k| p.prior_object.attr(k) == p.config_object.attr(k))
+                            },
+                        ))
+                    })
                     .attribute("time_rule_locked", |a| {
                         a.optional().validator(validators::regex(
                             r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$",
@@ -247,19 +261,24 @@ impl Resource for BucketResource {
                     .use_state_for_unknown()
                     .validator(validators::one_of(&["Enabled", "Disabled", "Suspended"]))
             })
+            .config_validator(
+                unique_key("retention_rules", "display_name")
+                    .summary("Duplicate Retention Rule Name")
+                    .detail(
+                        "Two retention rules are named {value}; rules are matched by name, so \
+                         names must be unique.",
+                    ),
+            )
             .build()
     }
 
-    async fn validate(&self, req: ValidateRequest<BucketState>, diags: &mut Diagnostics) {
-        check_retention_rule_names(&req.config, diags);
-    }
-
     async fn modify_plan(&self, req: &mut ModifyPlan<BucketState, Oci>, diags: &mut Diagnostics) {
-        let Some(planned) = req.planned.as_mut() else {
-            return;
+        let (config, prior) = match &req.change {
+            PlanChange::Create { config, .. } => (config, None),
+            PlanChange::Update { config, prior, .. } => (config, Some(prior)),
+            PlanChange::Destroy { .. } => return,
         };
-        let config = req.config.as_ref().expect("config present when planned is");
-        let Some(prior) = req.prior.as_ref() else {
+        let Some(prior) = prior else {
             if config.versioning.as_str() == Some("Suspended") {
                 diags.attribute_error(
                     AttributePath::new("versioning"),
@@ -281,21 +300,6 @@ impl Resource for BucketResource {
                  versioning = \"Suspended\".",
             );
         }
-        // Keep the ids and times of retention rules that do not change, so an unrelated update
-        // does not show every rule as "known after apply".
-        for rule in &mut planned.retention_rules {
-            if let Some(old) = prior
-                .retention_rules
-                .iter()
-                .find(|r| r.display_name == rule.display_name)
-            {
-                rule.retention_rule_id = old.retention_rule_id.clone();
-                rule.time_created = old.time_created.clone();
-                if old.duration == rule.duration && old.time_rule_locked == rule.time_rule_locked {
-                    rule.time_modified = old.time_modified.clone();
-                }
-            }
-        }
     }
 
     async fn create(
@@ -308,7 +312,7 @@ impl Resource for BucketResource {
         let doing = format!("creating bucket {name:?} in namespace {ns:?}");
         let client = &req.provider.client;
         if let Err(e) = client.create_bucket(&ns, &create_details(plan)).await {
-            if e.code() == Some("BucketAlreadyExists") {
+            if e.is_conflict_code("BucketAlreadyExists") {
                 diags.attribute_error(
                     AttributePath::new("name"),
                     "Bucket Already Exists",
@@ -316,7 +320,7 @@ impl Resource for BucketResource {
                         "A bucket named {name:?} already exists in namespace {ns:?}. Choose \
                          another name, or bring the existing bucket under Terraform with:\n  \
                          terraform import {TYPE_NAME}.<name> {}",
-                        object_storage_id(&ns, &name, None)
+                        BucketKey::new(&ns, &name)
                     ),
                 );
             } else {
@@ -395,14 +399,22 @@ impl Resource for BucketResource {
         let client = &req.provider.client;
         let doing = format!("deleting bucket {name:?} in namespace {ns:?}");
         if prior.force_destroy.as_known() == Some(&true)
-            && !empty_bucket(client, &ns, &name, diags).await
+            && client
+                .empty_bucket(&BucketKey::new(&ns, &name))
+                .await
+                .or_diag(
+                    diags,
+                    "Empty Bucket Error",
+                    &format!("emptying bucket {name:?} before deleting it (force_destroy)"),
+                )
+                .is_none()
         {
             return;
         }
         match client.delete_bucket(&ns, &name, None).await {
             Ok(_) => {}
             Err(e) if e.is_not_found() => {}
-            Err(e) if e.code() == Some("BucketNotEmpty") => {
+            Err(e) if e.is_conflict_code("BucketNotEmpty") => {
                 let sample = client
                     .list_objects(
                         &ns,
@@ -446,23 +458,16 @@ impl Resource for BucketResource {
         req: ImportRequest<Oci>,
         diags: &mut Diagnostics,
     ) -> Option<BucketState> {
-        match parse_object_storage_id(&req.id) {
-            Some((ns, name, None)) => Some(BucketState {
-                id: Value::Known(object_storage_id(&ns, &name, None)),
-                namespace: Value::Known(ns),
-                name: Value::Known(name),
+        match req.id.parse::<BucketKey>() {
+            Ok(key) => Some(BucketState {
+                id: Value::Known(key.to_string()),
+                namespace: Value::Known(key.namespace),
+                name: Value::Known(key.bucket),
                 force_destroy: Value::Known(false),
                 ..Default::default()
             }),
-            _ => {
-                diags.error(
-                    "Invalid Import ID",
-                    format!(
-                        "Expected an ID of the form n/{{namespace}}/b/{{bucket_name}}, e.g. \
-                         n/axaxnpcrorw5/b/dataflow-lab-input; got {:?}.",
-                        req.id
-                    ),
-                );
+            Err(e) => {
+                diags.error("Invalid Import ID", e.to_string());
                 None
             }
         }
@@ -489,58 +494,6 @@ async fn read_bucket(
         &doing,
     )?;
     Some(bucket_state(&bucket.value, &rules, current))
-}
-
-/// Deletes every object and unfinished multipart upload; false (with a diagnostic) on failure.
-async fn empty_bucket(
-    client: &oci_client::Client,
-    ns: &str,
-    name: &str,
-    diags: &mut Diagnostics,
-) -> bool {
-    let doing = format!("emptying bucket {name:?} before deleting it (force_destroy)");
-    let Some(list) = client
-        .list_all_objects(ns, name, &ListObjectsRequest::default())
-        .await
-        .or_diag(diags, "Empty Bucket Error", &doing)
-    else {
-        return false;
-    };
-    for o in list.objects {
-        if let Err(e) = client.delete_object(ns, name, &o.name, None).await
-            && !e.is_not_found()
-        {
-            api_error(
-                diags,
-                "Empty Bucket Error",
-                &format!("{doing}: object {:?}", o.name),
-                &e,
-            );
-            return false;
-        }
-    }
-    let mut page = None;
-    loop {
-        let Some(uploads) = client
-            .list_multipart_uploads(ns, name, page.as_deref())
-            .await
-            .or_diag(diags, "Empty Bucket Error", &doing)
-        else {
-            return false;
-        };
-        for u in uploads.items {
-            if let Err(e) = client.abort_multipart_upload(&u).await
-                && !e.is_not_found()
-            {
-                api_error(diags, "Empty Bucket Error", &doing, &e);
-                return false;
-            }
-        }
-        match uploads.next_page {
-            Some(p) => page = Some(p),
-            None => return true,
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -592,7 +545,7 @@ fn update_details(prior: &BucketState, plan: &BucketState) -> Option<UpdateBucke
 
 fn bucket_state(b: &Bucket, rules: &[RetentionRule], current: &BucketState) -> BucketState {
     BucketState {
-        id: Value::Known(object_storage_id(&b.namespace, &b.name, None)),
+        id: Value::Known(BucketKey::new(&b.namespace, &b.name).to_string()),
         access_type: b.public_access_type.clone().into(),
         approximate_count: Value::Null,
         approximate_size: Value::Null,
@@ -689,21 +642,6 @@ fn retention_rule_changes<'a>(
     ops
 }
 
-fn check_retention_rule_names(config: &BucketState, diags: &mut Diagnostics) {
-    let mut seen = std::collections::BTreeSet::new();
-    for rule in &config.retention_rules {
-        if let Some(name) = rule.display_name.as_known()
-            && !seen.insert(name.clone())
-        {
-            diags.attribute_error(
-                AttributePath::new("retention_rules"),
-                "Duplicate Retention Rule Name",
-                format!("Two retention rules are named {name:?}; rules are matched by name, so names must be unique."),
-            );
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -718,11 +656,6 @@ mod tests {
             retention_rule_id: Value::Known(format!("id-{name}")),
             ..Default::default()
         }
-    }
-
-    #[test]
-    fn schema_matches_state_struct() {
-        tfplugin::schema::assert_fields_match::<BucketState>(&BucketResource.schema());
     }
 
     #[test]

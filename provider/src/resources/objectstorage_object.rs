@@ -1,8 +1,9 @@
 //! `oci_objectstorage_object`: one object in a bucket, from inline `content` or a local `source`
 //! file.
 //!
-//! API: PutObject (or a multipart upload above [`MULTIPART_THRESHOLD`], streamed part by part from
-//! disk), HeadObject (read), RenameObject, DeleteObject. Import ID:
+//! API: PutObject (or, for files above [`oci_client::services::objectstorage::MULTIPART_THRESHOLD`],
+//! a multipart upload streamed part by part from disk), HeadObject (read), RenameObject,
+//! DeleteObject. Import ID:
 //! `n/{namespace}/b/{bucket}/o/{object}` (segments may be percent-encoded; the object may hold `/`).
 //!
 //! Change detection is by content hash, not file time (the official provider stores the file's
@@ -13,34 +14,27 @@
 //! deleting and re-creating; a name change alone is a RenameObject.
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::Path;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as B64;
-use md5::{Digest, Md5};
 use oci_client::services::objectstorage::{
-    CreateMultipartUploadDetails, GetObjectOptions, MultipartFileOptions, ObjectBody, ObjectHead,
-    PutObjectOptions, RenameObjectDetails,
+    FileUpload, GetObjectOptions, ObjectBody, ObjectHead, ObjectKey, PutObjectOptions,
+    RenameObjectDetails, md5_base64, normalize_md5,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use tfplugin::config_validators::conflicts_with;
 use tfplugin::{
     AttributePath, CreateRequest, DeleteRequest, Diagnostics, ImportRequest, ModifyPlan,
-    ReadRequest, Resource, Schema, UpdateRequest, ValidateRequest, Value, async_trait, validators,
+    PlanChange, ReadRequest, Resource, Schema, UpdateRequest, ValidateRequest, Value, async_trait,
+    validators,
 };
 
-use crate::convert::{known, map_value, object_storage_id, parse_object_storage_id};
+use crate::convert::{known, map_value};
 use crate::diag::{OrDiag, api_attribute_error, api_error};
 use crate::provider::Oci;
 use crate::validators as oci;
 
 pub const TYPE_NAME: &str = "oci_objectstorage_object";
-
-/// Files larger than this go up as a multipart upload (the official provider's threshold).
-pub const MULTIPART_THRESHOLD: u64 = 128 * 1024 * 1024;
-/// Size of each multipart part. Parts are streamed from disk, so memory use does not depend on it.
-pub const PART_SIZE: u64 = 64 * 1024 * 1024;
 
 /// An object in an Object Storage bucket.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -154,18 +148,14 @@ impl Resource for ObjectResource {
             })
             .attribute("version_id", |a| a.computed())
             .attribute("work_request_id", |a| a.computed().use_state_for_unknown())
+            .config_validator(conflicts_with(&["content", "source"]).detail(
+                "Set either content (inline data) or source (a local file path), not both.",
+            ))
             .build()
     }
 
     async fn validate(&self, req: ValidateRequest<ObjectState>, diags: &mut Diagnostics) {
         let c = &req.config;
-        if !c.content.is_null() && !c.source.is_null() {
-            diags.attribute_error(
-                AttributePath::new("source"),
-                "Conflicting Attributes",
-                "Set either content (inline data) or source (a local file path), not both.",
-            );
-        }
         if let Some(path) = c.source.as_known() {
             match std::fs::metadata(path) {
                 Ok(m) if m.is_file() => {}
@@ -182,7 +172,7 @@ impl Resource for ObjectResource {
             }
         }
         if let Some(md5) = c.content_md5.as_known()
-            && md5_to_base64(md5).is_none()
+            && normalize_md5(md5).is_none()
         {
             diags.attribute_error(
                 AttributePath::new("content_md5"),
@@ -193,10 +183,8 @@ impl Resource for ObjectResource {
     }
 
     async fn modify_plan(&self, req: &mut ModifyPlan<ObjectState, Oci>, diags: &mut Diagnostics) {
-        let Some(planned) = req.planned.as_mut() else {
-            if let Some(prior) = &req.prior
-                && prior.delete_all_object_versions.as_known() == Some(&true)
-            {
+        if let PlanChange::Destroy { prior } = &req.change {
+            if prior.delete_all_object_versions.as_known() == Some(&true) {
                 diags.warning(
                     "Older Object Versions Are Kept",
                     "delete_all_object_versions is set, but this provider deletes only the current \
@@ -204,28 +192,41 @@ impl Resource for ObjectResource {
                 );
             }
             return;
+        }
+        let Some((planned, config, prior)) = req.change.planning() else {
+            return;
         };
-        let config = req.config.as_ref().expect("config present when planned is");
         if let (Some(ns), Some(b), Some(o)) = (
             planned.namespace.as_known(),
             planned.bucket.as_known(),
             planned.object.as_known(),
         ) {
-            planned.id = Value::Known(object_storage_id(ns, b, Some(o)));
+            planned.id = Value::Known(ObjectKey::new(ns, b, o).to_string());
         }
         // What Object Storage will report for the bytes we will upload.
         let expected = match (&config.content, &config.source) {
             (Value::Known(content), _) => {
                 Some(Ok((md5_base64(content.as_bytes()), content.len() as u64)))
             }
-            (Value::Null, Value::Known(path)) => Some(file_digest(Path::new(path))),
+            (Value::Null, Value::Known(path)) => Some(
+                FileUpload::default()
+                    .expected_digest(Path::new(path))
+                    .map(|d| (d.md5, d.len))
+                    .map_err(|e| {
+                        let cause = std::error::Error::source(&e).map(ToString::to_string);
+                        format!(
+                            "source {path:?} cannot be read: {}",
+                            cause.unwrap_or_else(|| e.to_string())
+                        )
+                    }),
+            ),
             (Value::Null, Value::Null) => Some(Ok((md5_base64(b""), 0))),
             _ => None,
         };
         match expected {
             Some(Ok((md5, len))) => {
                 if let Some(given) = config.content_md5.as_known()
-                    && md5_to_base64(given).as_deref() != Some(md5.as_str())
+                    && normalize_md5(given).as_deref() != Some(md5.as_str())
                 {
                     diags.attribute_error(
                         AttributePath::new("content_md5"),
@@ -250,7 +251,7 @@ impl Resource for ObjectResource {
                 planned.content_length = Value::Unknown;
             }
         }
-        let Some(prior) = req.prior.as_ref() else {
+        let Some(prior) = prior else {
             return;
         };
         if needs_upload(prior, planned) {
@@ -274,17 +275,16 @@ impl Resource for ObjectResource {
     ) -> Option<ObjectState> {
         let plan = &req.planned;
         let client = &req.provider.client;
-        let (ns, bucket, name) = (
-            known(&plan.namespace),
-            known(&plan.bucket),
-            known(&plan.object),
+        let key = object_key(plan);
+        let doing = format!(
+            "uploading object {:?} to bucket {:?}",
+            key.object, key.bucket
         );
-        let doing = format!("uploading object {name:?} to bucket {bucket:?}");
-        if let Err(e) = upload(client, &ns, &bucket, &name, plan).await {
+        if let Err(e) = upload(client, &key, plan).await {
             report_upload_error(diags, &doing, &e);
             return None;
         }
-        read_object(client, &ns, &bucket, &name, plan, diags).await
+        read_object(client, &key, plan, diags).await
     }
 
     async fn read(
@@ -293,12 +293,7 @@ impl Resource for ObjectResource {
         diags: &mut Diagnostics,
     ) -> Option<ObjectState> {
         let cur = &req.current;
-        let (ns, bucket, name) = (
-            known(&cur.namespace),
-            known(&cur.bucket),
-            known(&cur.object),
-        );
-        read_object(&req.provider.client, &ns, &bucket, &name, cur, diags).await
+        read_object(&req.provider.client, &object_key(cur), cur, diags).await
     }
 
     async fn update(
@@ -308,24 +303,17 @@ impl Resource for ObjectResource {
     ) -> Option<ObjectState> {
         let (prior, plan) = (&req.prior, &req.planned);
         let client = &req.provider.client;
-        let (ns, bucket) = (known(&plan.namespace), known(&plan.bucket));
-        let (old_name, new_name) = (known(&prior.object), known(&plan.object));
+        let (old, new) = (object_key(prior), object_key(plan));
+        let (ns, bucket) = (&new.namespace, &new.bucket);
+        let (old_name, new_name) = (&old.object, &new.object);
         if needs_upload(prior, plan) {
             let doing = format!("uploading object {new_name:?} to bucket {bucket:?}");
-            if let Err(e) = upload(client, &ns, &bucket, &new_name, plan).await {
+            if let Err(e) = upload(client, &new, plan).await {
                 report_upload_error(diags, &doing, &e);
-                return read_object(
-                    client,
-                    &ns,
-                    &bucket,
-                    &old_name,
-                    prior,
-                    &mut Diagnostics::new(),
-                )
-                .await;
+                return read_object(client, &old, prior, &mut Diagnostics::new()).await;
             }
             if old_name != new_name
-                && let Err(e) = client.delete_object(&ns, &bucket, &old_name, None).await
+                && let Err(e) = client.delete_object(ns, bucket, old_name, None).await
                 && !e.is_not_found()
             {
                 api_error(
@@ -343,22 +331,24 @@ impl Resource for ObjectResource {
             };
             let doing =
                 format!("renaming object {old_name:?} to {new_name:?} in bucket {bucket:?}");
-            client.rename_object(&ns, &bucket, &details).await.or_diag(
+            client.rename_object(ns, bucket, &details).await.or_diag(
                 diags,
                 "Rename Object Error",
                 &doing,
             )?;
         }
-        read_object(client, &ns, &bucket, &new_name, plan, diags).await
+        read_object(client, &new, plan, diags).await
     }
 
     async fn delete(&self, req: DeleteRequest<ObjectState, Oci>, diags: &mut Diagnostics) {
-        let p = &req.prior;
-        let (ns, bucket, name) = (known(&p.namespace), known(&p.bucket), known(&p.object));
-        match req
-            .provider
-            .client
-            .delete_object(&ns, &bucket, &name, None)
+        let ObjectKey {
+            namespace,
+            bucket,
+            object,
+        } = object_key(&req.prior);
+        let client = &req.provider.client;
+        match client
+            .delete_object(&namespace, &bucket, &object, None)
             .await
         {
             Ok(_) => {}
@@ -366,7 +356,7 @@ impl Resource for ObjectResource {
             Err(e) => api_error(
                 diags,
                 "Delete Object Error",
-                &format!("deleting object {name:?} from bucket {bucket:?}"),
+                &format!("deleting object {object:?} from bucket {bucket:?}"),
                 &e,
             ),
         }
@@ -377,24 +367,17 @@ impl Resource for ObjectResource {
         req: ImportRequest<Oci>,
         diags: &mut Diagnostics,
     ) -> Option<ObjectState> {
-        match parse_object_storage_id(&req.id) {
-            Some((ns, bucket, Some(object))) => Some(ObjectState {
-                id: Value::Known(object_storage_id(&ns, &bucket, Some(&object))),
-                namespace: Value::Known(ns),
-                bucket: Value::Known(bucket),
-                object: Value::Known(object),
+        match req.id.parse::<ObjectKey>() {
+            Ok(key) => Some(ObjectState {
+                id: Value::Known(key.to_string()),
+                namespace: Value::Known(key.namespace),
+                bucket: Value::Known(key.bucket),
+                object: Value::Known(key.object),
                 delete_all_object_versions: Value::Known(false),
                 ..Default::default()
             }),
-            _ => {
-                diags.error(
-                    "Invalid Import ID",
-                    format!(
-                        "Expected an ID of the form n/{{namespace}}/b/{{bucket}}/o/{{object}} (the \
-                         object name may contain / and may be percent-encoded); got {:?}.",
-                        req.id
-                    ),
-                );
+            Err(e) => {
+                diags.error("Invalid Import ID", e.to_string());
                 None
             }
         }
@@ -404,28 +387,32 @@ impl Resource for ObjectResource {
 /// Reads the object's headers into state; `None` (no error) when the object or bucket is gone.
 async fn read_object(
     client: &oci_client::Client,
-    ns: &str,
-    bucket: &str,
-    name: &str,
+    key: &ObjectKey,
     current: &ObjectState,
     diags: &mut Diagnostics,
 ) -> Option<ObjectState> {
-    let doing = format!("reading object {name:?} in bucket {bucket:?}");
+    let doing = format!("reading object {:?} in bucket {:?}", key.object, key.bucket);
     let head = client
-        .head_object_opt(ns, bucket, name, &GetObjectOptions::default())
+        .head_object_opt(
+            &key.namespace,
+            &key.bucket,
+            &key.object,
+            &GetObjectOptions::default(),
+        )
         .await
         .or_diag(diags, "Read Object Error", &doing)??;
-    Some(object_state(ns, bucket, name, &head.value, current))
+    Some(object_state(key, &head.value, current))
 }
 
+/// Uploads the planned bytes: inline `content` in one PutObject, a `source` file through
+/// [`oci_client::Client::upload_file`] (multipart above the threshold, with the same part size
+/// that predicted its MD5 at plan time).
 async fn upload(
     client: &oci_client::Client,
-    ns: &str,
-    bucket: &str,
-    name: &str,
+    key: &ObjectKey,
     plan: &ObjectState,
 ) -> Result<(), oci_client::Error> {
-    let mut options = PutObjectOptions {
+    let options = PutObjectOptions {
         content_type: plan.content_type.as_known().cloned(),
         content_language: plan.content_language.as_known().cloned(),
         content_encoding: plan.content_encoding.as_known().cloned(),
@@ -434,52 +421,30 @@ async fn upload(
         storage_tier: plan.storage_tier.as_known().cloned(),
         metadata: plan.metadata.as_known().cloned().unwrap_or_default(),
         opc_sse_kms_key_id: plan.opc_sse_kms_key_id.as_known().cloned(),
+        // The planned MD5 doubles as an integrity check: Object Storage rejects bytes that
+        // differ, e.g. a source file edited between plan and apply.
+        content_md5: plan.content_md5.as_known().and_then(|m| normalize_md5(m)),
         ..Default::default()
     };
-    let body = match (&plan.content, &plan.source) {
-        (Value::Known(content), _) if plan.source.is_null() => {
-            ObjectBody::Bytes(content.clone().into_bytes().into())
-        }
-        (_, Value::Known(path))
-            if std::fs::metadata(path).map(|m| m.len()).unwrap_or_default()
-                > MULTIPART_THRESHOLD =>
-        {
-            let multipart = MultipartFileOptions {
-                part_size: PART_SIZE,
-                details: CreateMultipartUploadDetails {
-                    object: name.to_string(),
-                    content_type: options.content_type.clone(),
-                    content_language: options.content_language.clone(),
-                    content_encoding: options.content_encoding.clone(),
-                    content_disposition: options.content_disposition.clone(),
-                    cache_control: options.cache_control.clone(),
-                    storage_tier: options.storage_tier.clone(),
-                    metadata: (!options.metadata.is_empty()).then(|| options.metadata.clone()),
-                },
-                opc_sse_kms_key_id: options.opc_sse_kms_key_id.clone(),
-            };
+    let bytes = match (&plan.content, &plan.source) {
+        (Value::Known(content), _) if plan.source.is_null() => content.clone().into_bytes(),
+        (_, Value::Known(path)) => {
             return client
-                .upload_file_multipart(ns, bucket, name, Path::new(path), &multipart)
+                .upload_file(key, Path::new(path), &options, &FileUpload::default())
                 .await
                 .map(drop);
         }
-        (_, Value::Known(path)) => ObjectBody::File(path.into()),
-        _ => ObjectBody::Bytes(Default::default()),
+        _ => Vec::new(),
     };
-    // The planned MD5 doubles as an integrity check: Object Storage rejects bytes that differ,
-    // e.g. a source file edited between plan and apply.
-    options.content_md5 = plan.content_md5.as_known().and_then(|m| md5_to_base64(m));
+    let body = ObjectBody::Bytes(bytes.into());
     client
-        .put_object(ns, bucket, name, body, &options)
+        .put_object(&key.namespace, &key.bucket, &key.object, body, &options)
         .await
         .map(drop)
 }
 
 fn report_upload_error(diags: &mut Diagnostics, doing: &str, e: &oci_client::Error) {
-    if e.status() == Some(400)
-        && e.code()
-            .is_some_and(|c| c.to_ascii_lowercase().contains("md5"))
-    {
+    if e.is_md5_mismatch() {
         api_attribute_error(
             diags,
             AttributePath::new("content_md5"),
@@ -490,6 +455,11 @@ fn report_upload_error(diags: &mut Diagnostics, doing: &str, e: &oci_client::Err
     } else {
         api_error(diags, "Upload Object Error", doing, e);
     }
+}
+
+/// The object a state names (values the schema makes required, known by apply time).
+fn object_key(s: &ObjectState) -> ObjectKey {
+    ObjectKey::new(known(&s.namespace), known(&s.bucket), known(&s.object))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -511,13 +481,7 @@ fn needs_upload(prior: &ObjectState, planned: &ObjectState) -> bool {
         || (!planned.storage_tier.is_unknown() && planned.storage_tier != prior.storage_tier)
 }
 
-fn object_state(
-    ns: &str,
-    bucket: &str,
-    name: &str,
-    head: &ObjectHead,
-    current: &ObjectState,
-) -> ObjectState {
+fn object_state(key: &ObjectKey, head: &ObjectHead, current: &ObjectState) -> ObjectState {
     let server_md5 = head
         .opc_multipart_md5
         .clone()
@@ -525,15 +489,15 @@ fn object_state(
     // Keep the user's spelling (hex or base64) of an MD5 that means the same digest.
     let content_md5 = match (&current.content_md5, &server_md5) {
         (Value::Known(mine), Some(theirs))
-            if md5_to_base64(mine).as_deref() == Some(theirs.as_str()) =>
+            if normalize_md5(mine).as_deref() == Some(theirs.as_str()) =>
         {
             Value::Known(mine.clone())
         }
         _ => server_md5.into(),
     };
     ObjectState {
-        id: Value::Known(object_storage_id(ns, bucket, Some(name))),
-        bucket: Value::Known(bucket.to_string()),
+        id: Value::Known(key.to_string()),
+        bucket: Value::Known(key.bucket.clone()),
         cache_control: head.cache_control.clone().into(),
         content: current.content.clone(),
         content_disposition: head.content_disposition.clone().into(),
@@ -550,8 +514,8 @@ fn object_state(
                 .unwrap_or(false),
         ),
         metadata: map_value(head.metadata.clone(), &current.metadata),
-        namespace: Value::Known(ns.to_string()),
-        object: Value::Known(name.to_string()),
+        namespace: Value::Known(key.namespace.clone()),
+        object: Value::Known(key.object.clone()),
         opc_sse_kms_key_id: head.opc_sse_kms_key_id.clone().into(),
         source: current.source.clone(),
         state: Value::Known("COMPLETED".into()),
@@ -565,123 +529,9 @@ fn object_state(
     }
 }
 
-fn md5_base64(bytes: &[u8]) -> String {
-    B64.encode(Md5::digest(bytes))
-}
-
-/// A user-given MD5 in base64 or hex, as base64; `None` if it is neither.
-fn md5_to_base64(s: &str) -> Option<String> {
-    if s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
-        let bytes: Vec<u8> = (0..16)
-            .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).ok())
-            .collect::<Option<_>>()?;
-        return Some(B64.encode(bytes));
-    }
-    match B64.decode(s) {
-        Ok(b) if b.len() == 16 => Some(s.to_string()),
-        _ if multipart_md5_shape(s) => Some(s.to_string()),
-        _ => None,
-    }
-}
-
-fn multipart_md5_shape(s: &str) -> bool {
-    s.split_once('-').is_some_and(|(d, n)| {
-        B64.decode(d).is_ok_and(|b| b.len() == 16) && n.parse::<u32>().is_ok()
-    })
-}
-
-/// The MD5 Object Storage will report for `path` once uploaded the way [`upload`] does it, and its
-/// length: a plain MD5 for a single PutObject, or for a multipart upload the MD5 of the parts'
-/// MD5s followed by `-<parts>`. Streams the file; never holds it in memory.
-fn file_digest(path: &Path) -> Result<(String, u64), String> {
-    let err = |e: std::io::Error| {
-        format!(
-            "source {:?} cannot be read: {e}",
-            path.display().to_string()
-        )
-    };
-    let mut file = std::fs::File::open(path).map_err(err)?;
-    let len = file.metadata().map_err(err)?.len();
-    let mut buf = vec![0u8; 1024 * 1024];
-    if len <= MULTIPART_THRESHOLD {
-        let mut h = Md5::new();
-        loop {
-            let n = file.read(&mut buf).map_err(err)?;
-            if n == 0 {
-                break;
-            }
-            h.update(&buf[..n]);
-        }
-        return Ok((B64.encode(h.finalize()), len));
-    }
-    let mut parts = Md5::new();
-    let mut count = 0u32;
-    let mut remaining = len;
-    while remaining > 0 {
-        let mut part = Md5::new();
-        let mut left = PART_SIZE.min(remaining);
-        remaining -= left;
-        while left > 0 {
-            let want = usize::try_from(left.min(buf.len() as u64)).unwrap_or(buf.len());
-            let n = file.read(&mut buf[..want]).map_err(err)?;
-            if n == 0 {
-                return Err(format!(
-                    "source {:?} shrank while it was being read",
-                    path.display().to_string()
-                ));
-            }
-            part.update(&buf[..n]);
-            left -= n as u64;
-        }
-        parts.update(part.finalize());
-        count += 1;
-    }
-    Ok((format!("{}-{count}", B64.encode(parts.finalize())), len))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn schema_matches_state_struct() {
-        tfplugin::schema::assert_fields_match::<ObjectState>(&ObjectResource.schema());
-    }
-
-    #[test]
-    fn md5_forms() {
-        // md5("hello") = 5d41402abc4b2a76b9719d911017c592
-        assert_eq!(md5_base64(b"hello"), "XUFAKrxLKna5cZ2REBfFkg==");
-        assert_eq!(
-            md5_to_base64("5d41402abc4b2a76b9719d911017c592").as_deref(),
-            Some("XUFAKrxLKna5cZ2REBfFkg==")
-        );
-        assert_eq!(
-            md5_to_base64("XUFAKrxLKna5cZ2REBfFkg==").as_deref(),
-            Some("XUFAKrxLKna5cZ2REBfFkg==")
-        );
-        assert_eq!(
-            md5_to_base64("XUFAKrxLKna5cZ2REBfFkg==-3").as_deref(),
-            Some("XUFAKrxLKna5cZ2REBfFkg==-3")
-        );
-        assert_eq!(md5_to_base64("nope"), None);
-    }
-
-    #[test]
-    fn small_file_digest_is_plain_md5() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("f");
-        std::fs::write(&p, b"hello").unwrap();
-        assert_eq!(
-            file_digest(&p).unwrap(),
-            ("XUFAKrxLKna5cZ2REBfFkg==".to_string(), 5)
-        );
-        assert!(
-            file_digest(&dir.path().join("missing"))
-                .unwrap_err()
-                .contains("cannot be read")
-        );
-    }
 
     #[test]
     fn state_keeps_users_md5_spelling_and_config_only_values() {
@@ -696,7 +546,7 @@ mod tests {
             content_md5: Value::Known("5d41402abc4b2a76b9719d911017c592".into()),
             ..Default::default()
         };
-        let s = object_state("ns", "b", "dir/a b.txt", &head, &current);
+        let s = object_state(&ObjectKey::new("ns", "b", "dir/a b.txt"), &head, &current);
         assert_eq!(s.content_md5, current.content_md5);
         assert_eq!(s.content, current.content);
         assert_eq!(s.id, Value::Known("n/ns/b/b/o/dir%2Fa%20b.txt".into()));
@@ -707,7 +557,7 @@ mod tests {
             ..head
         };
         assert_eq!(
-            object_state("ns", "b", "x", &other, &current).content_md5,
+            object_state(&ObjectKey::new("ns", "b", "x"), &other, &current).content_md5,
             Value::Known("AAAAAAAAAAAAAAAAAAAAAA==".into())
         );
     }

@@ -212,7 +212,7 @@ impl Resource for FileResource {
 
     async fn modify_plan(&self, req: &mut ModifyPlan<FileState, Files>, _diags: &mut Diagnostics) {
         // The size is predictable from the content, so plan it instead of leaving it unknown.
-        if let Some(planned) = req.planned.as_mut()
+        if let Some((planned, _, _)) = req.change.planning()
             && let Some(c) = planned.content.as_str()
         {
             planned.size = Value::Known(c.len() as i64);

@@ -45,6 +45,8 @@ struct Behaviour {
     leave_unknown: bool,
     /// Versions seen by upgrade.
     upgrades: Mutex<Vec<i64>>,
+    /// The plan cases test_policy's modify_plan saw.
+    changes: Mutex<Vec<&'static str>>,
 }
 
 struct Thing(Arc<Behaviour>);
@@ -170,19 +172,27 @@ impl Provider for TestProvider {
         Some(Arc::new(()))
     }
     fn resources(&self) -> Vec<AnyResource> {
-        vec![AnyResource::new(Thing(self.0.clone()))]
+        vec![
+            AnyResource::new(Thing(self.0.clone())),
+            AnyResource::new(policy::Policy(self.0.clone())),
+        ]
     }
 }
 
 struct Harness {
     svc: ProviderService,
     ty: Type,
+    type_name: &'static str,
 }
 
 impl Harness {
     async fn new(b: Behaviour) -> Harness {
+        Self::for_type(b, "test_thing").await
+    }
+
+    async fn for_type(b: Behaviour, type_name: &'static str) -> Harness {
         let fw = Framework::new(Box::new(TestProvider(Arc::new(b))));
-        let ty = fw.resources["test_thing"].ty.clone();
+        let ty = fw.resources[type_name].ty.clone();
         let provider_ty = fw.provider_ty.clone();
         let svc = ProviderService { fw };
         let config = Val::Map([("region".to_string(), Val::Null)].into());
@@ -196,7 +206,7 @@ impl Harness {
             .unwrap()
             .into_inner();
         assert!(resp.diagnostics.is_empty());
-        Harness { svc, ty }
+        Harness { svc, ty, type_name }
     }
 
     fn dv(&self, v: &Val) -> Option<pb::DynamicValue> {
@@ -210,7 +220,7 @@ impl Harness {
     async fn validate(&self, config: &Val) -> pb::validate_resource_config::Response {
         self.svc
             .validate_resource_config(Request::new(pb::validate_resource_config::Request {
-                type_name: "test_thing".into(),
+                type_name: self.type_name.into(),
                 config: self.dv(config),
                 client_capabilities: None,
             }))
@@ -227,7 +237,7 @@ impl Harness {
     ) -> pb::plan_resource_change::Response {
         self.svc
             .plan_resource_change(Request::new(pb::plan_resource_change::Request {
-                type_name: "test_thing".into(),
+                type_name: self.type_name.into(),
                 prior_state: self.dv(prior),
                 proposed_new_state: self.dv(proposed),
                 config: self.dv(config),
@@ -246,7 +256,7 @@ impl Harness {
     ) -> pb::apply_resource_change::Response {
         self.svc
             .apply_resource_change(Request::new(pb::apply_resource_change::Request {
-                type_name: "test_thing".into(),
+                type_name: self.type_name.into(),
                 prior_state: self.dv(prior),
                 planned_state: self.dv(planned),
                 config: self.dv(config),
@@ -873,6 +883,56 @@ mod nested {
         v
     }
 
+    /// Replacement paths follow the element key: a reordered list is no change, a changed
+    /// forcing attribute is found on its own element.
+    #[test]
+    fn keyed_elements_are_compared_with_their_partner_not_their_neighbour() {
+        let keyed = |by_key: bool| {
+            Schema::builder::<Outer>()
+                .attribute("id", |a| a.computed())
+                .block("rule", |b| {
+                    let b = b
+                        .attribute("key", |a| a.required())
+                        .attribute("days", |a| a.optional().requires_replace());
+                    if by_key {
+                        b.plan_modifier(crate::plan_modifiers::match_elements_by_key("key"))
+                    } else {
+                        b
+                    }
+                })
+                .block("pick", |b| {
+                    b.attribute("key", |a| a.required())
+                        .attribute("days", |a| a.optional())
+                })
+                .block("settings", |b| {
+                    b.attribute("key", |a| a.optional())
+                        .attribute("days", |a| a.optional())
+                })
+                .build()
+        };
+        let paths = |schema: &Schema, prior: &Val, planned: &Val| {
+            let mut out = Vec::new();
+            collect_requires_replace(
+                &schema.block,
+                prior,
+                planned,
+                &AttributePath::root(),
+                &mut out,
+            );
+            out.iter().map(ToString::to_string).collect::<Vec<_>>()
+        };
+        let prior = outer(vec![rule("a", 1), rule("b", 2)], vec![], Val::Null);
+        let reordered = outer(vec![rule("b", 2), rule("a", 1)], vec![], Val::Null);
+        assert!(paths(&keyed(true), &prior, &reordered).is_empty());
+        assert_eq!(
+            paths(&keyed(false), &prior, &reordered),
+            ["rule[0].days", "rule[1].days"],
+            "by position, the same reorder forces replacement"
+        );
+        let changed = outer(vec![rule("b", 3), rule("a", 1)], vec![], Val::Null);
+        assert_eq!(paths(&keyed(true), &prior, &changed), ["rule[0].days"]);
+    }
+
     #[test]
     fn nesting_modes_come_from_the_field_types() {
         let s = schema();
@@ -933,4 +993,457 @@ async fn a_panicking_resource_method_becomes_a_diagnostic() {
     );
     // The state Terraform had is handed back unchanged.
     assert_eq!(h.val(r.new_state.as_ref()), current);
+}
+
+/// A resource declaring every stock plan modifier and config validator, driven through the
+/// protocol like Terraform does.
+mod policy {
+    use super::*;
+    use crate::PlanChange;
+    use crate::config_validators as cv;
+    use crate::plan_modifiers as pm;
+    use crate::schema::Nesting;
+
+    /// A rule.
+    #[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq, Default)]
+    pub struct PolicyRule {
+        /// Name (the key).
+        name: Value<String>,
+        /// Days.
+        days: Value<i64>,
+        /// Assigned id.
+        rule_id: Value<String>,
+        /// Changes when days change.
+        modified: Value<String>,
+    }
+
+    /// A policy.
+    #[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq, Default)]
+    pub struct PolicyState {
+        /// Id.
+        id: Value<String>,
+        /// Changes with every update.
+        etag: Value<String>,
+        /// A JSON document.
+        document: Value<String>,
+        /// Statements.
+        statements: Value<Vec<String>>,
+        /// An enum the API spells its own way.
+        tier: Value<String>,
+        /// Inline content.
+        content: Value<String>,
+        /// A file.
+        source: Value<String>,
+        /// A key that needs a vault.
+        key_id: Value<String>,
+        /// The vault.
+        vault: Value<String>,
+        /// Rules.
+        rule: Vec<PolicyRule>,
+    }
+
+    pub struct Policy(pub Arc<Behaviour>);
+
+    #[async_trait::async_trait]
+    impl Resource for Policy {
+        type State = PolicyState;
+        type ProviderData = ();
+        fn type_name(&self) -> &'static str {
+            "test_policy"
+        }
+        fn schema(&self) -> Schema {
+            let words = |a: &str, b: &str| a.split_whitespace().eq(b.split_whitespace());
+            Schema::builder::<PolicyState>()
+                .attribute("id", |a| {
+                    a.computed().plan_modifier(pm::use_state_for_unknown())
+                })
+                .attribute("etag", |a| a.computed())
+                .attribute("document", |a| {
+                    a.optional()
+                        .plan_modifier(pm::semantic_equal(pm::json_equal))
+                })
+                .attribute("statements", |a| {
+                    a.optional()
+                        .plan_modifier(pm::keep_prior_if_equivalent(words))
+                })
+                .attribute("tier", |a| {
+                    a.optional()
+                        .plan_modifier(pm::semantic_equal(pm::case_insensitive))
+                        .plan_modifier(pm::requires_replace_if("the tier changes", |p, n| {
+                            p.is_string() && n.is_string()
+                        }))
+                })
+                .attribute("content", |a| a.optional())
+                .attribute("source", |a| {
+                    a.optional().plan_modifier(pm::requires_replace())
+                })
+                .attribute("key_id", |a| a.optional())
+                .attribute("vault", |a| a.optional())
+                .block("rule", |b| {
+                    b.nesting(Nesting::Set)
+                        .plan_modifier(pm::match_elements_by_key("name"))
+                        .attribute("name", |a| a.required())
+                        .attribute("days", |a| a.optional())
+                        .attribute("rule_id", |a| a.computed().use_state_for_unknown())
+                        .attribute("modified", |a| {
+                            a.computed().plan_modifier(pm::use_state_for_unknown_if(
+                                "days are unchanged",
+                                |p| p.prior_object.attr("days") == p.config_object.attr("days"),
+                            ))
+                        })
+                })
+                .config_validator(cv::conflicts_with(&["content", "source"]))
+                .config_validator(cv::exactly_one_of(&["document", "statements"]))
+                .config_validator(cv::at_least_one_of(&["tier", "rule"]))
+                .config_validator(cv::required_with("key_id", &["vault"]))
+                .config_validator(cv::unique_key("rule", "name").summary("Duplicate Rule Name"))
+                .build()
+        }
+        async fn modify_plan(&self, req: &mut ModifyPlan<PolicyState, ()>, _d: &mut Diagnostics) {
+            let seen = match &req.change {
+                PlanChange::Create { .. } => "create",
+                PlanChange::Update { .. } => "update",
+                PlanChange::Destroy { .. } => "destroy",
+            };
+            self.0.changes.lock().unwrap().push(seen);
+        }
+        async fn create(
+            &self,
+            req: CreateRequest<PolicyState, ()>,
+            _d: &mut Diagnostics,
+        ) -> Option<PolicyState> {
+            Some(req.planned)
+        }
+        async fn read(
+            &self,
+            req: ReadRequest<PolicyState, ()>,
+            _d: &mut Diagnostics,
+        ) -> Option<PolicyState> {
+            Some(req.current)
+        }
+        async fn update(
+            &self,
+            req: UpdateRequest<PolicyState, ()>,
+            _d: &mut Diagnostics,
+        ) -> Option<PolicyState> {
+            Some(req.planned)
+        }
+        async fn delete(&self, _req: DeleteRequest<PolicyState, ()>, _d: &mut Diagnostics) {}
+    }
+
+    const FIELDS: [&str; 10] = [
+        "id",
+        "etag",
+        "document",
+        "statements",
+        "tier",
+        "content",
+        "source",
+        "key_id",
+        "vault",
+        "rule",
+    ];
+
+    fn pobj(pairs: &[(&str, Val)]) -> Val {
+        let mut m: BTreeMap<String, Val> = FIELDS
+            .iter()
+            .map(|k| ((*k).to_string(), Val::Null))
+            .collect();
+        m.insert("rule".into(), Val::List(vec![]));
+        for (k, v) in pairs {
+            m.insert((*k).to_string(), v.clone());
+        }
+        Val::Map(m)
+    }
+
+    fn rule(name: &str, days: i64, id: Val, modified: Val) -> Val {
+        Val::Map(
+            [
+                ("name".to_string(), s(name)),
+                ("days".to_string(), n(days)),
+                ("rule_id".to_string(), id),
+                ("modified".to_string(), modified),
+            ]
+            .into(),
+        )
+    }
+
+    fn list(items: &[&str]) -> Val {
+        Val::List(items.iter().map(|x| s(x)).collect())
+    }
+
+    async fn harness() -> Harness {
+        Harness::for_type(Behaviour::default(), "test_policy").await
+    }
+
+    /// Prior state with the computed values set.
+    fn existing(pairs: &[(&str, Val)]) -> Val {
+        let mut v = pobj(&[("id", s("p-1")), ("etag", s("e-1"))]);
+        if let Val::Map(m) = &mut v {
+            for (k, x) in pairs {
+                m.insert((*k).to_string(), x.clone());
+            }
+        }
+        v
+    }
+
+    /// Terraform's proposed new state: config plus prior computed top-level values.
+    fn proposed(prior: &Val, config: &Val) -> Val {
+        let mut p = config.clone();
+        if let Val::Map(m) = &mut p {
+            m.insert("id".into(), prior.attr("id").clone());
+            m.insert("etag".into(), prior.attr("etag").clone());
+        }
+        p
+    }
+
+    #[tokio::test]
+    async fn plan_semantic_equal_json_keeps_prior_and_plans_no_change() {
+        let h = harness().await;
+        let prior = existing(&[("document", s(r#"{"a":1,"b":[1,2]}"#))]);
+        let config = pobj(&[("document", s("{ \"b\": [1, 2], \"a\": 1 }"))]);
+        let r = h.plan(&prior, &proposed(&prior, &config), &config).await;
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+        assert_eq!(
+            h.val(r.planned_state.as_ref()),
+            prior,
+            "no change: etag stays known"
+        );
+        let config = pobj(&[("document", s(r#"{"a":2}"#))]);
+        let r = h.plan(&prior, &proposed(&prior, &config), &config).await;
+        let planned = h.val(r.planned_state.as_ref());
+        assert_eq!(planned.attr("document"), &s(r#"{"a":2}"#));
+        assert_eq!(planned.attr("etag"), &Val::Unknown, "a real change");
+        assert_eq!(planned.attr("id"), &s("p-1"));
+    }
+
+    #[tokio::test]
+    async fn plan_case_insensitive_keeps_the_prior_spelling_and_forces_no_replace() {
+        let h = harness().await;
+        let prior = existing(&[("document", s("{}")), ("tier", s("Standard"))]);
+        let config = pobj(&[("document", s("{}")), ("tier", s("STANDARD"))]);
+        let r = h.plan(&prior, &proposed(&prior, &config), &config).await;
+        assert_eq!(h.val(r.planned_state.as_ref()), prior);
+        assert!(r.requires_replace.is_empty());
+        let config = pobj(&[("document", s("{}")), ("tier", s("Archive"))]);
+        let r = h.plan(&prior, &proposed(&prior, &config), &config).await;
+        assert_eq!(
+            r.requires_replace.len(),
+            1,
+            "requires_replace_if on a real change"
+        );
+    }
+
+    #[tokio::test]
+    async fn plan_keep_prior_if_equivalent_compares_list_elements_by_position() {
+        let h = harness().await;
+        let prior = existing(&[(
+            "statements",
+            list(&["Allow group A to read all", "Allow group B to use x"]),
+        )]);
+        let config = pobj(&[(
+            "statements",
+            list(&["Allow  group A to read all", "Allow group B   to use x"]),
+        )]);
+        let r = h.plan(&prior, &proposed(&prior, &config), &config).await;
+        assert_eq!(h.val(r.planned_state.as_ref()), prior);
+        let config = pobj(&[(
+            "statements",
+            list(&["Allow  group A to read all", "Allow group C to use x"]),
+        )]);
+        let r = h.plan(&prior, &proposed(&prior, &config), &config).await;
+        let planned = h.val(r.planned_state.as_ref());
+        assert_eq!(
+            planned.attr("statements"),
+            &list(&["Allow group A to read all", "Allow group C to use x"]),
+            "element 0 keeps its prior spelling, element 1 is the change"
+        );
+        assert_eq!(planned.attr("etag"), &Val::Unknown);
+    }
+
+    #[tokio::test]
+    async fn plan_match_elements_by_key_and_use_state_for_unknown_if_follow_each_rule() {
+        let h = harness().await;
+        let prior = existing(&[
+            ("document", s("{}")),
+            (
+                "rule",
+                Val::List(vec![
+                    rule("a", 1, s("r-a"), s("m-a")),
+                    rule("b", 2, s("r-b"), s("m-b")),
+                ]),
+            ),
+        ]);
+        // Reordered, b's days changed, c added; computed values are null in config.
+        let config = pobj(&[
+            ("document", s("{}")),
+            (
+                "rule",
+                Val::List(vec![
+                    rule("c", 5, Val::Null, Val::Null),
+                    rule("b", 3, Val::Null, Val::Null),
+                    rule("a", 1, Val::Null, Val::Null),
+                ]),
+            ),
+        ]);
+        let r = h.plan(&prior, &proposed(&prior, &config), &config).await;
+        assert!(r.diagnostics.is_empty(), "{:?}", r.diagnostics);
+        let planned = h.val(r.planned_state.as_ref());
+        assert_eq!(
+            planned.attr("rule"),
+            &Val::List(vec![
+                rule("c", 5, Val::Unknown, Val::Unknown),
+                rule("b", 3, s("r-b"), Val::Unknown),
+                rule("a", 1, s("r-a"), s("m-a")),
+            ])
+        );
+    }
+
+    #[tokio::test]
+    async fn modify_plan_gets_create_update_and_destroy() {
+        let b = Arc::new(Behaviour::default());
+        let fw = Framework::new(Box::new(TestProvider(b.clone())));
+        let mut d = Diagnostics::new();
+        fw.configure(
+            &Val::Map([("region".to_string(), Val::Null)].into()),
+            "1.11.4".into(),
+            &mut d,
+        )
+        .await;
+        let config = pobj(&[("document", s("{}"))]);
+        let prior = existing(&[("document", s("{}"))]);
+        fw.plan("test_policy", &Val::Null, &config, &config, vec![], &mut d)
+            .await
+            .unwrap();
+        fw.plan("test_policy", &prior, &prior, &config, vec![], &mut d)
+            .await
+            .unwrap();
+        fw.plan(
+            "test_policy",
+            &prior,
+            &Val::Null,
+            &Val::Null,
+            vec![],
+            &mut d,
+        )
+        .await
+        .unwrap();
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(*b.changes.lock().unwrap(), ["create", "update", "destroy"]);
+    }
+
+    /// (summary, attribute path) of each diagnostic of ValidateResourceConfig.
+    async fn problems(h: &Harness, config: &Val) -> Vec<(String, String)> {
+        let r = h.validate(config).await;
+        r.diagnostics
+            .iter()
+            .map(|d| {
+                use pb::attribute_path::step::Selector;
+                let path = d
+                    .attribute
+                    .iter()
+                    .flat_map(|p| &p.steps)
+                    .map(|step| match &step.selector {
+                        Some(Selector::AttributeName(n)) => n.clone(),
+                        other => format!("{other:?}"),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(".");
+                (d.summary.clone(), path)
+            })
+            .collect()
+    }
+
+    fn p(summary: &str, path: &str) -> (String, String) {
+        (summary.to_string(), path.to_string())
+    }
+
+    fn valid() -> Vec<(&'static str, Val)> {
+        vec![("document", s("{}")), ("tier", s("Standard"))]
+    }
+
+    fn with(extra: &[(&'static str, Val)]) -> Val {
+        let mut pairs = valid();
+        pairs.extend(extra.iter().cloned());
+        pobj(&pairs)
+    }
+
+    #[tokio::test]
+    async fn validate_accepts_a_valid_config() {
+        let h = harness().await;
+        assert!(problems(&h, &with(&[])).await.is_empty());
+    }
+
+    #[tokio::test]
+    async fn validate_conflicts_with_points_at_the_later_attribute() {
+        let h = harness().await;
+        let config = with(&[("content", s("x")), ("source", s("f"))]);
+        assert_eq!(
+            problems(&h, &config).await,
+            [p("Conflicting Attributes", "source")]
+        );
+        let config = with(&[("content", s("x")), ("source", Val::Unknown)]);
+        assert!(problems(&h, &config).await.is_empty());
+    }
+
+    #[tokio::test]
+    async fn validate_exactly_one_of_needs_one_and_refuses_two() {
+        let h = harness().await;
+        let none = pobj(&[("tier", s("Standard"))]);
+        assert_eq!(
+            problems(&h, &none).await,
+            [p("Missing Attribute Configuration", "document")]
+        );
+        let both = with(&[("statements", list(&["x"]))]);
+        assert_eq!(
+            problems(&h, &both).await,
+            [p("Invalid Attribute Combination", "statements")]
+        );
+    }
+
+    #[tokio::test]
+    async fn validate_at_least_one_of_counts_a_block_with_elements() {
+        let h = harness().await;
+        let none = pobj(&[("document", s("{}"))]);
+        assert_eq!(
+            problems(&h, &none).await,
+            [p("Missing Attribute Configuration", "tier")]
+        );
+        let block = pobj(&[
+            ("document", s("{}")),
+            ("rule", Val::List(vec![rule("a", 1, Val::Null, Val::Null)])),
+        ]);
+        assert!(problems(&h, &block).await.is_empty());
+    }
+
+    #[tokio::test]
+    async fn validate_required_with_points_at_the_attribute_needing_others() {
+        let h = harness().await;
+        let config = with(&[("key_id", s("k"))]);
+        assert_eq!(
+            problems(&h, &config).await,
+            [p("Missing Required Attribute", "key_id")]
+        );
+        assert!(
+            problems(&h, &with(&[("key_id", s("k")), ("vault", s("v"))]))
+                .await
+                .is_empty()
+        );
+    }
+
+    #[tokio::test]
+    async fn validate_unique_key_reports_a_repeated_rule_name_at_the_block() {
+        let h = harness().await;
+        let config = with(&[(
+            "rule",
+            Val::List(vec![
+                rule("a", 1, Val::Null, Val::Null),
+                rule("a", 2, Val::Null, Val::Null),
+            ]),
+        )]);
+        assert_eq!(
+            problems(&h, &config).await,
+            [p("Duplicate Rule Name", "rule")]
+        );
+    }
 }

@@ -21,12 +21,14 @@ pub struct ProducedLog {
     pub gz: Vec<u8>,
 }
 
-/// The driver's stdout and stderr for a finished run; `notes` (the executor's lines) follow
-/// the header in stderr.
+/// The driver's stdout and stderr for a finished run. `traceback` is the Python traceback of a
+/// script that raised (see `store::plan_outcome`); `notes` (the executor's lines) follow the
+/// header in stderr.
 pub fn driver_logs(
     run: &Run,
     phase: &RunPhase,
     output: Option<&str>,
+    traceback: Option<&str>,
     notes: &[String],
 ) -> Vec<ProducedLog> {
     let stamp_fmt = format_description!("[year][month][day]T[hour][minute][second]Z");
@@ -101,6 +103,9 @@ pub fn driver_logs(
                 .lifecycle_details
                 .clone()
                 .unwrap_or_else(|| "Job failed".to_owned());
+            if let Some(tb) = traceback {
+                err.extend(tb.lines().map(str::to_owned));
+            }
             err.push(format!(
                 "{} ERROR ApplicationMaster: User application exited with status 1",
                 ts(phase.since)

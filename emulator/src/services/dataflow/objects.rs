@@ -4,7 +4,9 @@
 //! put by a client.
 
 use crate::error::ApiError;
-pub use crate::services::objectstorage::api::{bucket_exists, object_size, put_object};
+pub use crate::services::objectstorage::api::{
+    bucket_exists, object_size, put_object, read_object,
+};
 use crate::state::AppState;
 
 pub fn object_exists(

@@ -67,6 +67,14 @@ CREATE TABLE IF NOT EXISTS df_run_logs (
     body           BLOB NOT NULL,
     PRIMARY KEY (run_id, name)
 );
+-- Facts about a run added after df_runs was first shipped (a new table, so old data dirs keep
+-- working): how long its CANCELING lasts (the lifecycle delay when DeleteRun came) and, for a
+-- script that raised, the Python traceback its driver's stderr shows.
+CREATE TABLE IF NOT EXISTS df_run_facts (
+    run_id          TEXT PRIMARY KEY,
+    cancel_delay_ms INTEGER,
+    traceback       TEXT
+);
 CREATE TABLE IF NOT EXISTS df_work_requests (
     id             TEXT PRIMARY KEY,
     time_created   TEXT NOT NULL,
@@ -246,6 +254,8 @@ pub struct Outcome {
     pub state: &'static str,
     /// `lifecycleDetails` once terminal (the failure reason).
     pub details: Option<String>,
+    /// For a script that raised: the traceback the driver's stderr log shows.
+    pub traceback: Option<String>,
 }
 
 /// Decide how a run ends from the emulated Object Storage: FAILED when the application file or
@@ -258,6 +268,7 @@ pub fn plan_outcome(state: &AppState, run: &Run) -> Result<Outcome, ApiError> {
         Ok(Outcome {
             state: "FAILED",
             details: Some(details),
+            traceback: None,
         })
     };
     let mut files: Vec<(&str, &str)> = Vec::new();
@@ -313,10 +324,79 @@ pub fn plan_outcome(state: &AppState, run: &Run) -> Result<Outcome, ApiError> {
             "The logs bucket {logs} does not exist or Data Flow is not authorized to write to it (BucketNotFound)."
         ));
     }
+    if let Some(raised) = script_raise(state, run)? {
+        return Ok(raised);
+    }
     Ok(Outcome {
         state: "SUCCEEDED",
         details: None,
+        traceback: None,
     })
+}
+
+/// Longest script the emulator reads to look for a module-level `raise`.
+const MAX_SCRIPT_BYTES: usize = 1 << 20;
+
+/// The emulator does not run Python, but a PYTHON script with a module-level `raise` (a line
+/// starting with `raise` at column 0) fails as it would on Data Flow: FAILED, with the exception
+/// in `lifecycleDetails` and a Python traceback in the driver's stderr log. Only the first such
+/// line counts, and only the first MiB of the script is read.
+fn script_raise(state: &AppState, run: &Run) -> Result<Option<Outcome>, ApiError> {
+    if run.language != "PYTHON" || !run.file_uri.ends_with(".py") {
+        return Ok(None);
+    }
+    let Ok(u) = OciUri::parse("fileUri", &run.file_uri) else {
+        return Ok(None);
+    };
+    let Some(body) = objects::read_object(state, &u.namespace, &u.bucket, &u.path)? else {
+        return Ok(None);
+    };
+    let text = String::from_utf8_lossy(&body[..body.len().min(MAX_SCRIPT_BYTES)]).into_owned();
+    let Some((n, line)) = text
+        .lines()
+        .enumerate()
+        .find(|(_, l)| *l == "raise" || l.starts_with("raise "))
+    else {
+        return Ok(None);
+    };
+    let exception = raised_exception(line);
+    let file = u.path.rsplit('/').next().unwrap_or(&u.path);
+    Ok(Some(Outcome {
+        state: "FAILED",
+        details: Some(format!(
+            "Job failed: the application raised {exception} (line {} of {}). The traceback is in the driver's stderr log.",
+            n + 1,
+            run.file_uri
+        )),
+        traceback: Some(format!(
+            "Traceback (most recent call last):\n  File \"/opt/dataflow/{file}\", line {}, in <module>\n    {}\n{exception}",
+            n + 1,
+            line.trim()
+        )),
+    }))
+}
+
+/// `raise ValueError("no rows")` → `ValueError: no rows`; a bare `raise` → `RuntimeError: No
+/// active exception to reraise`, as Python says.
+fn raised_exception(line: &str) -> String {
+    let expr = line.trim_start_matches("raise").trim();
+    if expr.is_empty() {
+        return "RuntimeError: No active exception to reraise".to_owned();
+    }
+    let (name, args) = match expr.split_once('(') {
+        Some((name, rest)) => (name.trim(), rest.trim_end().trim_end_matches(')').trim()),
+        None => (expr, ""),
+    };
+    let message = args
+        .strip_prefix('"')
+        .and_then(|a| a.strip_suffix('"'))
+        .or_else(|| args.strip_prefix('\'').and_then(|a| a.strip_suffix('\'')))
+        .unwrap_or(args);
+    if message.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{name}: {message}")
+    }
 }
 
 struct RunRow {
@@ -328,14 +408,20 @@ struct RunRow {
     settled: bool,
     etag: String,
     doc: String,
+    /// How long CANCELING lasts; absent for runs cancelled before this was recorded.
+    cancel_delay_ms: Option<i64>,
+    traceback: Option<String>,
     /// The executor's row (`exec_state`); a Spark-driven run takes its state from it.
     exec: Option<ExecView>,
 }
 
-/// The run columns, and the executor's row as one JSON value (`exec_state::ExecView`).
+/// The run columns, its facts, and the executor's row as one JSON value
+/// (`exec_state::ExecView`).
 const RUN_COLUMNS: &str = "time_created, delay_ms, outcome, details, time_canceled, settled, etag, doc, \
-    (SELECT json_object('executor', executor, 'state', state, 'started', time_started, 'ended', time_ended, 'details', details) \
-     FROM df_run_exec WHERE run_id = df_runs.id)";
+     (SELECT cancel_delay_ms FROM df_run_facts f WHERE f.run_id = df_runs.id), \
+     (SELECT traceback FROM df_run_facts f WHERE f.run_id = df_runs.id), \
+     (SELECT json_object('executor', executor, 'state', state, 'started', time_started, 'ended', time_ended, 'details', details) \
+      FROM df_run_exec WHERE run_id = df_runs.id)";
 
 fn read_run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
     Ok(RunRow {
@@ -347,7 +433,9 @@ fn read_run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
         settled: r.get(5)?,
         etag: r.get(6)?,
         doc: r.get(7)?,
-        exec: ExecView::parse(r.get(8)?),
+        cancel_delay_ms: r.get(8)?,
+        traceback: r.get(9)?,
+        exec: ExecView::parse(r.get(10)?),
     })
 }
 
@@ -355,11 +443,23 @@ fn outcome_state(s: &str) -> &'static str {
     if s == "FAILED" { "FAILED" } else { "SUCCEEDED" }
 }
 
+/// The stored document's `maxDurationInMinutes`, which the lifecycle enforces.
+fn max_duration(row: &RunRow) -> Option<Duration> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Limits {
+        max_duration_in_minutes: Option<i64>,
+    }
+    serde_json::from_str::<Limits>(&row.doc)
+        .ok()?
+        .max_duration_in_minutes
+        .filter(|m| *m > 0)
+        .map(Duration::minutes)
+}
+
 fn run_phase(row: &RunRow, now: OffsetDateTime) -> RunPhase {
     let d = Duration::milliseconds(row.delay_ms);
     let created = parse_rfc3339(&row.time_created).unwrap_or(now);
-    let phases = [("ACCEPTED", d), ("IN_PROGRESS", d)];
-    let normal = Timeline::new(created, &phases, outcome_state(&row.outcome));
     let started = created + d;
     let canceled = row.time_canceled.as_deref().and_then(parse_rfc3339);
     if let Some(phase) = row
@@ -370,7 +470,10 @@ fn run_phase(row: &RunRow, now: OffsetDateTime) -> RunPhase {
         return phase;
     }
     if let Some(cancel) = canceled {
-        let at = Timeline::new(cancel, &[("CANCELING", d)], "CANCELED").at(now);
+        // CANCELING lasts the lifecycle delay in effect when DeleteRun came, so a test can start a
+        // long run and still see it cancelled quickly.
+        let cd = row.cancel_delay_ms.map_or(d, Duration::milliseconds);
+        let at = Timeline::new(cancel, &[("CANCELING", cd)], "CANCELED").at(now);
         let started = (cancel > started).then_some(started);
         return RunPhase {
             state: at.state,
@@ -380,14 +483,26 @@ fn run_phase(row: &RunRow, now: OffsetDateTime) -> RunPhase {
             ended: started.map(|_| cancel),
         };
     }
-    let at = normal.at(now);
-    let ended = at.terminal.then(|| normal.finished_at());
+    // A run that would outlive maxDurationInMinutes is stopped by the service when it reaches the
+    // limit: STOPPING (one delay), then STOPPED.
+    let limit = max_duration(row).filter(|m| *m < d);
+    let normal = [("ACCEPTED", d), ("IN_PROGRESS", d)];
+    let stopped = [
+        ("ACCEPTED", d),
+        ("IN_PROGRESS", limit.unwrap_or(d)),
+        ("STOPPING", d),
+    ];
+    let timeline = match limit {
+        Some(_) => Timeline::new(created, &stopped, "STOPPED"),
+        None => Timeline::new(created, &normal, outcome_state(&row.outcome)),
+    };
+    let at = timeline.at(now);
     RunPhase {
         state: at.state,
         since: at.since,
         terminal: at.terminal,
         started: (now >= started).then_some(started),
-        ended,
+        ended: at.terminal.then(|| started + limit.unwrap_or(d)),
     }
 }
 
@@ -406,8 +521,11 @@ fn hydrate_run(row: &RunRow, now: OffsetDateTime) -> Result<(Run, RunPhase), Api
             Some(e) => e.details.clone(),
             None => row.details.clone(),
         },
-        "STOPPING" | "STOPPED" => row.exec.as_ref().and_then(|e| e.details.clone()),
         "CANCELING" | "CANCELED" => Some("Run was cancelled by the user (DeleteRun).".to_owned()),
+        "STOPPING" | "STOPPED" => Some(format!(
+            "Run was stopped by Data Flow: it ran longer than maxDurationInMinutes ({} minutes).",
+            run.max_duration_in_minutes.unwrap_or_default()
+        )),
         _ => None,
     };
     run.run_duration_in_milliseconds = match (phase.started, phase.ended) {
@@ -455,6 +573,8 @@ pub fn insert_run(
         settled: false,
         etag: new_etag(),
         doc: serde_json::to_string(run)?,
+        cancel_delay_ms: None,
+        traceback: outcome.traceback.clone(),
         exec: plan.spark.then(|| ExecView {
             executor: plan.executor.to_owned(),
             state: Some("ACCEPTED".to_owned()),
@@ -469,6 +589,12 @@ pub fn insert_run(
             "INSERT INTO df_runs (id, compartment_id, application_id, time_created, delay_ms, outcome, details, time_canceled, settled, etag, doc) VALUES (?1,?2,?3,?4,?5,?6,?7,NULL,0,?8,?9)",
             (&run.id, &run.compartment_id, &run.application_id, &row.time_created, delay_ms, &row.outcome, &row.details, &row.etag, &row.doc),
         )?;
+        if let Some(tb) = &row.traceback {
+            tx.execute(
+                "INSERT INTO df_run_facts (run_id, traceback) VALUES (?1, ?2)",
+                (&run.id, tb),
+            )?;
+        }
         Ok(())
     })?;
     let (run, _) = hydrate_run(&row, now)?;
@@ -483,7 +609,14 @@ pub fn finish_time(state: &AppState, id: &str) -> Result<Option<OffsetDateTime>,
     let row = state.db(|c| run_row(c, id))?;
     Ok(row.and_then(|r| {
         let created = parse_rfc3339(&r.time_created)?;
-        Some(created + Duration::milliseconds(2 * r.delay_ms))
+        let d = Duration::milliseconds(r.delay_ms);
+        if let Some(cancel) = r.time_canceled.as_deref().and_then(parse_rfc3339) {
+            return Some(cancel + r.cancel_delay_ms.map_or(d, Duration::milliseconds));
+        }
+        Some(match max_duration(&r).filter(|m| *m < d) {
+            Some(m) => created + d + m + d,
+            None => created + d + d,
+        })
     }))
 }
 
@@ -559,10 +692,14 @@ pub fn cancel_run(state: &AppState, id: &str, if_match: Option<&str>) -> Result<
         if phase.terminal || row.time_canceled.is_some() {
             return Ok(());
         }
-        // CANCELING lasts one phase of the run's own delay, so its history stays consistent.
         tx.execute(
             "UPDATE df_runs SET time_canceled = ?1, etag = ?2 WHERE id = ?3",
             (rfc3339_millis(now), new_etag(), id),
+        )?;
+        tx.execute(
+            "INSERT INTO df_run_facts (run_id, cancel_delay_ms) VALUES (?1, ?2) \
+             ON CONFLICT(run_id) DO UPDATE SET cancel_delay_ms = excluded.cancel_delay_ms",
+            (id, state.lifecycle_delay().whole_milliseconds() as i64),
         )?;
         Ok(())
     })
@@ -619,8 +756,23 @@ fn settle(state: &AppState, run: &Run, phase: &RunPhase) -> Result<(), ApiError>
     } else {
         0
     };
+    let traceback = state.db(|c| {
+        Ok(c.query_row(
+            "SELECT traceback FROM df_run_facts WHERE run_id = ?1",
+            [&run.id],
+            |r| r.get::<_, Option<String>>(0),
+        )
+        .optional()?
+        .flatten())
+    })?;
     let notes = exec_state::notes(state, &run.id)?;
-    let produced = logs::driver_logs(run, phase, output_note.as_deref(), &notes);
+    let produced = logs::driver_logs(
+        run,
+        phase,
+        output_note.as_deref(),
+        traceback.as_deref(),
+        &notes,
+    );
     record_logs(state, run, &produced, phase.since)?;
     state.tx(|tx| set_metrics(tx, &run.id, read, written))
 }
@@ -941,7 +1093,9 @@ mod tests {
             time_canceled: canceled.map(Into::into),
             settled: false,
             etag: "e".into(),
-            doc: String::new(),
+            doc: "{}".into(),
+            cancel_delay_ms: None,
+            traceback: None,
             exec: None,
         }
     }
@@ -976,6 +1130,63 @@ mod tests {
         assert_eq!(
             run_phase(&c, t0 + Duration::milliseconds(2600)).state,
             "CANCELED"
+        );
+    }
+
+    #[test]
+    fn a_run_longer_than_its_max_duration_is_stopped() {
+        let t0 = parse_rfc3339("2026-01-01T00:00:00.000Z").unwrap();
+        let mut r = row("2026-01-01T00:00:00.000Z", 600_000, "SUCCEEDED", None);
+        r.doc = r#"{"maxDurationInMinutes": 2}"#.into();
+        let at = |min: i64| run_phase(&r, t0 + Duration::minutes(min));
+        assert_eq!(at(5).state, "ACCEPTED");
+        assert_eq!(at(11).state, "IN_PROGRESS");
+        assert_eq!(at(13).state, "STOPPING");
+        let end = at(30);
+        assert_eq!((end.state, end.terminal), ("STOPPED", true));
+        assert_eq!(
+            end.ended.unwrap() - end.started.unwrap(),
+            Duration::minutes(2)
+        );
+        // A limit longer than the run changes nothing.
+        r.doc = r#"{"maxDurationInMinutes": 60}"#.into();
+        assert_eq!(run_phase(&r, t0 + Duration::minutes(30)).state, "SUCCEEDED");
+    }
+
+    #[test]
+    fn cancel_lasts_the_delay_in_effect_when_it_came() {
+        let t0 = parse_rfc3339("2026-01-01T00:00:00.000Z").unwrap();
+        let mut r = row(
+            "2026-01-01T00:00:00.000Z",
+            3_600_000,
+            "SUCCEEDED",
+            Some("2026-01-01T00:00:01.000Z"),
+        );
+        r.cancel_delay_ms = Some(50);
+        assert_eq!(
+            run_phase(&r, t0 + Duration::milliseconds(1020)).state,
+            "CANCELING"
+        );
+        assert_eq!(
+            run_phase(&r, t0 + Duration::milliseconds(1100)).state,
+            "CANCELED"
+        );
+    }
+
+    #[test]
+    fn raised_exceptions_read_like_python() {
+        assert_eq!(
+            raised_exception(r#"raise ValueError("no rows in input")"#),
+            "ValueError: no rows in input"
+        );
+        assert_eq!(raised_exception("raise SystemExit"), "SystemExit");
+        assert_eq!(
+            raised_exception("raise KeyError('region')"),
+            "KeyError: region"
+        );
+        assert_eq!(
+            raised_exception("raise"),
+            "RuntimeError: No active exception to reraise"
         );
     }
 

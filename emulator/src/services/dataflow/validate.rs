@@ -25,31 +25,10 @@ fn invalid(msg: impl Into<String>) -> Invalid {
     Invalid(msg.into())
 }
 
-pub const LANGUAGES: &[&str] = &["SCALA", "JAVA", "PYTHON", "SQL"];
-pub const TYPES: &[&str] = &["BATCH", "STREAMING", "SESSION"];
-pub const SPARK_VERSIONS: &[&str] = &["2.4.4", "3.0.2", "3.2.1", "3.5.0"];
-/// Fixed shapes: the shape alone sets OCPUs and memory; a shape config is not allowed.
-pub const FIXED_SHAPES: &[&str] = &[
-    "VM.Standard2.1",
-    "VM.Standard2.2",
-    "VM.Standard2.4",
-    "VM.Standard2.8",
-    "VM.Standard2.16",
-    "VM.Standard2.24",
-    "VM.Standard.E2.1",
-    "VM.Standard.E2.2",
-    "VM.Standard.E2.4",
-    "VM.Standard.E2.8",
-];
-/// Flexible shapes: need `ocpus` and `memoryInGBs` in the matching shape config.
-pub const FLEX_SHAPES: &[&str] = &[
-    "VM.Standard.E3.Flex",
-    "VM.Standard.E4.Flex",
-    "VM.Standard.E5.Flex",
-    "VM.Standard3.Flex",
-    "VM.Optimized3.Flex",
-    "VM.Standard.A1.Flex",
-];
+// The lists are shared with the provider's plan-time checks (one source; see dataflow-catalog).
+pub use dataflow_catalog::{
+    APPLICATION_TYPES as TYPES, FIXED_SHAPES, LANGUAGES, SPARK_VERSIONS, flex_shape,
+};
 
 /// OCPUs of a shape (for `totalOCpu`): the config's for flex shapes, the number in the name for
 /// fixed ones (`VM.Standard2.4` has 4).
@@ -168,13 +147,12 @@ pub fn shape(field: &str, shape: &str, config: Option<&ShapeConfig>) -> Check {
         }
         return Ok(());
     }
-    if !FLEX_SHAPES.contains(&shape) {
+    let Some(flex) = flex_shape(shape) else {
         return Err(invalid(format!(
-            "{field} '{shape}' is not supported; supported shapes: {}, {}",
-            FIXED_SHAPES.join(", "),
-            FLEX_SHAPES.join(", ")
+            "{field} '{shape}' is not supported; supported shapes: {}",
+            dataflow_catalog::all_shape_names().join(", ")
         )));
-    }
+    };
     let (ocpus, mem) = match config {
         Some(ShapeConfig {
             ocpus: Some(o),
@@ -186,15 +164,17 @@ pub fn shape(field: &str, shape: &str, config: Option<&ShapeConfig>) -> Check {
             )));
         }
     };
-    if !(1.0..=64.0).contains(&ocpus) {
+    if !flex.ocpus_ok(ocpus) {
         return Err(invalid(format!(
-            "{cfg_field}.ocpus must be between 1 and 64, got {ocpus}"
+            "{cfg_field}.ocpus must be between 1 and {} for {shape}, got {ocpus}",
+            flex.max_ocpus
         )));
     }
-    if !(1.0..=1024.0).contains(&mem) || mem > ocpus * 64.0 {
+    if !flex.memory_ok(ocpus, mem) {
         return Err(invalid(format!(
-            "{cfg_field}.memoryInGBs must be between 1 and 64 GB per OCPU (at most {}), got {mem}",
-            ocpus * 64.0
+            "{cfg_field}.memoryInGBs must be between 1 and {} GB per OCPU (at most {}), got {mem}",
+            flex.max_memory_gbs_per_ocpu,
+            flex.max_memory_for(ocpus)
         )));
     }
     Ok(())

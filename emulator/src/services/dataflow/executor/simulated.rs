@@ -68,6 +68,7 @@ pub(super) fn admit(
                 outcome = Outcome {
                     state: "FAILED",
                     details: Some(format!("{words} ({purpose} {uri})")),
+                    traceback: None,
                 };
                 break;
             }
