@@ -179,8 +179,11 @@ fn main() {
         let dir = tempfile::tempdir().unwrap();
         let state = AppState::open(dir.path(), Options::default()).unwrap();
         let id = state.identity().clone();
-        let key =
-            RsaPrivateKey::from_pkcs8_pem(&std::fs::read_to_string(&id.key_file).unwrap()).unwrap();
+        let pem = std::fs::read_to_string(&id.key_file).unwrap();
+        // Only the PEM block: the file ends with the `OCI_API_KEY` label line.
+        let end =
+            pem.find("-----END PRIVATE KEY-----").unwrap() + "-----END PRIVATE KEY-----".len();
+        let key = RsaPrivateKey::from_pkcs8_pem(&pem[..end]).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let host = listener.local_addr().unwrap().to_string();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();

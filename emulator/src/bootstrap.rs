@@ -13,6 +13,9 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 
+/// The line OCI's tools write after the private key's PEM footer (oci-api.md §1.7).
+pub const KEY_LABEL: &str = "OCI_API_KEY";
+
 /// The account created at first start.
 #[derive(Debug, Clone, Serialize)]
 pub struct Bootstrap {
@@ -124,7 +127,10 @@ pub fn ensure(
         config_file,
     };
     let private_pem = private.to_pkcs8_pem(LineEnding::LF)?;
-    write_private(&b.key_file, private_pem.as_bytes())?;
+    // The label line `oci setup keys` and the console append after the footer; without it the
+    // OCI CLI warns on every call. PEM readers ignore text after the footer.
+    let labelled = format!("{}{KEY_LABEL}\n", private_pem.as_str());
+    write_private(&b.key_file, labelled.as_bytes())?;
     let public_pem = public.to_public_key_pem(LineEnding::LF)?;
     std::fs::write(data_dir.join("oci_api_key_public.pem"), &public_pem)?;
     write_private(&b.config_file, b.config_text().as_bytes())?;

@@ -6,7 +6,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::OciJson;
 use crate::faults::FaultRule;
 use crate::services;
-use crate::state::AppState;
+use crate::state::{AppState, MAX_LIFECYCLE_DELAY};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -85,17 +85,29 @@ async fn clear_requests(State(state): State<AppState>) -> StatusCode {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Lifecycle {
-    delay_ms: u64,
+    /// Taken as any JSON value so that every wrong spelling (`1e15`, `-1`, `"100"`) gets the
+    /// same message naming the field and the range.
+    delay_ms: Value,
 }
 
 async fn set_lifecycle(
     State(state): State<AppState>,
     OciJson(body): OciJson<Lifecycle>,
 ) -> ApiResult<Json<Value>> {
-    let ms = i64::try_from(body.delay_ms)
-        .map_err(|_| ApiError::invalid_parameter("delay_ms is too large"))?;
-    state.set_lifecycle_delay(time::Duration::milliseconds(ms));
-    Ok(Json(serde_json::json!({ "delay_ms": body.delay_ms })))
+    let max = MAX_LIFECYCLE_DELAY.whole_milliseconds();
+    let ms = body
+        .delay_ms
+        .as_u64()
+        .filter(|ms| i128::from(*ms) <= max)
+        .ok_or_else(|| {
+            ApiError::invalid_parameter(format!(
+                "delay_ms must be a whole number of milliseconds from 0 to {max}, got {}",
+                body.delay_ms
+            ))
+        })?;
+    // Validated before anything is stored, so a refused value leaves the delay in effect.
+    state.set_lifecycle_delay(time::Duration::milliseconds(ms as i64));
+    Ok(Json(serde_json::json!({ "delay_ms": ms })))
 }
 
 async fn get_lifecycle(State(state): State<AppState>) -> Json<Value> {

@@ -9,7 +9,10 @@
 //!   `POST /_emulator/reset`, which empties every other table (found via `sqlite_master`);
 //! * a schema change is additive (`IF NOT EXISTS`; new columns need a new table or an
 //!   `ALTER TABLE` guarded by a `PRAGMA table_info` check), because data dirs outlive builds;
-//! * timestamps are stored as RFC 3339 text (`clock::rfc3339_millis`), JSON documents as text.
+//! * timestamps are stored as RFC 3339 text (`clock::rfc3339_millis`), JSON documents as text;
+//! * a column naming a body file in `<data dir>/blobs` is called `blob` ([`referenced_blobs`]):
+//!   at start, `serve` deletes every body file no such column names (left by a kill -9
+//!   between writing a body and committing its row).
 //!
 //! Durability: WAL with `synchronous=FULL`, so a write is on disk once its transaction commits,
 //! and handlers commit before they respond. One connection behind a mutex is enough for a local
@@ -73,6 +76,31 @@ pub fn open(path: &Path, schemas: &[&str]) -> anyhow::Result<Connection> {
     }
     tx.commit()?;
     Ok(conn)
+}
+
+/// Every value of every column named `blob`, in any table: the body files in `<data dir>/blobs`
+/// that committed rows refer to. (Rule for services: a column that names a body file is called
+/// `blob`; a file no such column names is garbage, see `AppState::remove_orphan_blobs`.)
+pub fn referenced_blobs(conn: &Connection) -> rusqlite::Result<std::collections::HashSet<String>> {
+    let mut tables = conn.prepare("SELECT name FROM sqlite_master WHERE type='table'")?;
+    let tables = tables
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut out = std::collections::HashSet::new();
+    for table in tables {
+        let has_blob = conn
+            .prepare(&format!(
+                "SELECT 1 FROM pragma_table_info('{table}') WHERE name = 'blob'"
+            ))?
+            .exists([])?;
+        if has_blob {
+            let mut stmt = conn.prepare(&format!("SELECT blob FROM \"{table}\""))?;
+            for b in stmt.query_map([], |r| r.get::<_, String>(0))? {
+                out.insert(b?);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Names of the tables `reset` empties: everything except `core_*` and SQLite's own.

@@ -120,6 +120,33 @@ impl ApiError {
         )
     }
 
+    /// 413 `RequestEntityTooLarge`: a non-streamed body over `limit` bytes.
+    pub fn too_large(limit: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "RequestEntityTooLarge",
+            format!("The request body is larger than {limit} bytes."),
+        )
+    }
+
+    /// The error a bare status stands for, for answers that did not come from an `ApiError`
+    /// (axum's own extractor rejections): OCI's code for the status, `message` as given.
+    pub fn from_status(status: StatusCode, message: impl Into<String>) -> Self {
+        let code = match status.as_u16() {
+            400 | 422 => "InvalidParameter",
+            401 => "NotAuthenticated",
+            404 => "NotFound",
+            405 => "MethodNotAllowed",
+            408 => "RequestTimeout",
+            411 => "LengthRequired",
+            413 => "RequestEntityTooLarge",
+            415 => "UnsupportedMediaType",
+            s if s >= 500 => "InternalServerError",
+            _ => "InvalidParameter",
+        };
+        Self::new(status, code, message)
+    }
+
     /// 500 `InternalServerError`; used for storage failures, which are our bugs or disk trouble.
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(

@@ -1,10 +1,45 @@
 //! Request extractors whose rejections are OCI errors rather than axum's plain-text ones.
 
 use crate::error::ApiError;
+use axum::body::Body;
 use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
 use bytes::Bytes;
+use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
+
+/// Largest body of any request that is not streamed (everything but PutObject and UploadPart):
+/// axum's default `Bytes` limit, enforced at the door by [`buffer_bounded`] so that an
+/// oversized body is refused while it streams in, not after being buffered.
+pub const MAX_JSON_BODY: usize = 2 << 20;
+
+/// Read a request's body into memory, at most [`MAX_JSON_BODY`] bytes: a declared
+/// `content-length` over the limit is refused before reading anything, a body that grows past
+/// it as soon as it does (413 `RequestEntityTooLarge` either way).
+pub async fn buffer_bounded(req: Request) -> Result<Request, ApiError> {
+    let declared = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_JSON_BODY as u64) {
+        return Err(ApiError::too_large(MAX_JSON_BODY));
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = http_body_util::Limited::new(body, MAX_JSON_BODY)
+        .collect()
+        .await
+        .map_err(|e| {
+            if e.is::<http_body_util::LengthLimitError>() {
+                ApiError::too_large(MAX_JSON_BODY)
+            } else {
+                ApiError::cannot_parse(format!("could not read request body: {e}"))
+            }
+        })?
+        .to_bytes();
+    Ok(Request::from_parts(parts, Body::from(bytes)))
+}
 
 /// JSON body extractor. Unlike `axum::Json` it does not insist on a content type (the OCI SDKs
 /// send `application/json`, but CLI users may not), and it reports bad input as
@@ -15,9 +50,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for OciJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|e| ApiError::cannot_parse(format!("could not read request body: {e}")))?;
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::too_large(MAX_JSON_BODY)
+            } else {
+                ApiError::cannot_parse(format!("could not read request body: {e}"))
+            }
+        })?;
         parse_json(&bytes).map(OciJson)
     }
 }
@@ -31,7 +70,11 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         ));
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error(de)
+    let value = serde_path_to_error(de)?;
+    // One JSON document and nothing after it: `{"name":"b"}garbage` is not a request body.
+    de.end()
+        .map_err(|e| ApiError::cannot_parse(format!("The request body is not valid JSON: {e}")))?;
+    Ok(value)
 }
 
 fn serde_path_to_error<'de, T: DeserializeOwned>(

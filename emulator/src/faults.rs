@@ -7,6 +7,10 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
 
+/// Longest injected latency: beyond it a request would outlive any client's timeout (and the
+/// connection's idle timeout), which tests nothing.
+pub const MAX_LATENCY_MS: u64 = 600_000;
+
 /// One rule. Absent matchers match everything; `status: null` injects only latency or a drop.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -51,6 +55,12 @@ impl FaultRule {
         {
             return Err(ApiError::invalid_parameter(format!(
                 "probability must be within 0..=1, got {p}"
+            )));
+        }
+        if self.latency_ms > MAX_LATENCY_MS {
+            return Err(ApiError::invalid_parameter(format!(
+                "latency_ms must be at most {MAX_LATENCY_MS} (ten minutes), got {}",
+                self.latency_ms
             )));
         }
         if self.count == Some(0) {

@@ -10,9 +10,14 @@ use axum::Json;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-/// A request header as text (`None` if absent or not visible ASCII).
+/// A request header as text: `None` if absent, not visible ASCII, or empty. OCI treats an empty
+/// optional header as absent, and SDKs send them (Oracle's Go SDK sends `storage-tier:` on
+/// every PutObject without a tier), so every optional header is read through here.
 pub fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get(name).and_then(|v| v.to_str().ok())
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.trim().is_empty())
 }
 
 /// The `if-match` request header.

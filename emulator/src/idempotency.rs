@@ -13,7 +13,9 @@
 //! * same token, different body: 409 `InvalidatedRetryToken` naming the token (the code OCI uses
 //!   for a token that can no longer be honoured);
 //! * same token after the resource was deleted (the delete handler calls
-//!   [`AppState::invalidate_retry_tokens`]): 409 `InvalidatedRetryToken`.
+//!   [`AppState::invalidate_retry_tokens`]): 409 `InvalidatedRetryToken`;
+//! * the same token arriving concurrently: one request creates, the others wait for it and
+//!   replay its response ([`AppState::retry_token_lock`]).
 
 use crate::clock::{parse_rfc3339, rfc3339_millis};
 use crate::error::ApiError;
@@ -86,6 +88,8 @@ impl AppState {
             return f().map(|(r, _)| r.into_response());
         };
         let hash = hex(&Sha256::digest(body));
+        // Held until the response is recorded: lookup, create and record are one atomic step.
+        let _one_at_a_time = self.retry_token_lock(operation, token);
         let now = self.now();
         let found = self.db(|c| {
             Ok(c.query_row(

@@ -70,6 +70,7 @@ pub mod headers;
 pub mod idempotency;
 pub mod lifecycle;
 pub mod middleware;
+pub mod net;
 pub mod ocid;
 pub mod paging;
 pub mod request;
@@ -77,10 +78,12 @@ pub mod service;
 pub mod services;
 pub mod state;
 
+pub use net::ServeOptions;
 pub use state::{AppState, Options};
 
 use crate::error::ApiError;
 use crate::middleware::DropConnection;
+use crate::net::AcceptErrors;
 use crate::service::Classifier;
 use axum::Router;
 use axum::body::Body;
@@ -128,7 +131,9 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(|req: Request| async move {
             ApiError::method_not_allowed(req.method().as_str(), req.uri().path()).into_response()
         })
+        .layer(axum::middleware::from_fn(middleware::json_errors))
         .layer(axum::middleware::from_fn_with_state(oci, middleware::oci))
+        .layer(axum::middleware::from_fn(middleware::catch_panic))
         .layer(axum::middleware::from_fn(middleware::request_id))
         .with_state(state)
 }
@@ -138,13 +143,24 @@ pub fn app(state: AppState) -> Router {
 #[error("connection dropped by a fault rule")]
 struct Dropped;
 
+/// [`serve_with`] with the default [`ServeOptions`].
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    serve_with(listener, state, ServeOptions::default(), shutdown).await
+}
+
 /// Serve `app(state)` on `listener` until `shutdown` resolves, then finish in-flight requests.
 ///
 /// Unlike `axum::serve`, this loop can honour `drop_connection` fault rules: a response marked
 /// with [`DropConnection`] becomes a service error, on which hyper closes the socket unanswered.
-pub async fn serve(
+/// Slow or idle clients and accept errors are handled as `net.rs` describes.
+pub async fn serve_with(
     listener: TcpListener,
     state: AppState,
+    options: ServeOptions,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     // Spark runs interrupted by a previous stop end FAILED; queued ones start.
@@ -153,20 +169,37 @@ pub async fn serve(
     }
     let router = app(state.clone());
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(options.header_read_timeout);
+    let mut accept_errors = AcceptErrors::new(options.accept_error_log_interval);
     tokio::pin!(shutdown);
     loop {
         let (stream, _peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok(a) => a,
+                Ok(a) => {
+                    accept_errors.succeeded();
+                    a
+                }
                 Err(e) => {
-                    tracing::warn!(error = %e, "accept failed");
-                    continue;
+                    // Typically EMFILE: retrying at once would spin a core and flood the log.
+                    let failure = accept_errors.failed(std::time::Instant::now());
+                    if let Some(unlogged) = failure.log {
+                        tracing::warn!(error = %e, unlogged, "accept failed; backing off");
+                    }
+                    tokio::select! {
+                        () = tokio::time::sleep(failure.back_off) => continue,
+                        () = &mut shutdown => break,
+                    }
                 }
             },
             () = &mut shutdown => break,
         };
         let _ = stream.set_nodelay(true);
+        let activity = net::Activity::new();
+        let stream = net::ActivityIo::new(stream, activity.clone());
         let router = router.clone();
         let service =
             hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
@@ -186,9 +219,16 @@ pub async fn serve(
             .serve_connection_with_upgrades(TokioIo::new(stream), service)
             .into_owned();
         let conn = graceful.watch(conn);
+        let idle_timeout = options.idle_timeout;
         tokio::spawn(async move {
-            if let Err(e) = conn.await {
-                tracing::debug!(error = %e, "connection ended with an error");
+            tokio::select! {
+                ended = conn => if let Err(e) = ended {
+                    tracing::debug!(error = %e, "connection ended with an error");
+                },
+                // Dropping the connection closes the socket.
+                () = activity.idle_for(idle_timeout) => {
+                    tracing::debug!("closing a connection idle for {idle_timeout:?}");
+                }
             }
         });
     }

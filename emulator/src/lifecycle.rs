@@ -57,7 +57,9 @@ impl<'a, S: Copy> Timeline<'a, S> {
     pub fn at(&self, now: OffsetDateTime) -> At<S> {
         let mut begin = self.start;
         for &(state, len) in self.phases {
-            let end = begin + len;
+            // Saturating: a delay stored by an older build (or typed by hand) must never make a
+            // read panic; the phase then simply lasts until the end of representable time.
+            let end = begin.saturating_add(len);
             if now < end && len > Duration::ZERO {
                 return At {
                     state,
@@ -76,7 +78,9 @@ impl<'a, S: Copy> Timeline<'a, S> {
 
     /// When the terminal state is (or was) reached.
     pub fn finished_at(&self) -> OffsetDateTime {
-        self.phases.iter().fold(self.start, |t, &(_, len)| t + len)
+        self.phases
+            .iter()
+            .fold(self.start, |t, &(_, len)| t.saturating_add(len))
     }
 }
 
@@ -105,5 +109,15 @@ mod tests {
         assert_eq!(tl.at(t0 + Duration::seconds(2)).state, "B");
         assert_eq!(tl.at(t0 + Duration::seconds(4)).state, "DONE");
         assert_eq!(tl.finished_at(), t0 + Duration::seconds(4));
+    }
+
+    #[test]
+    fn absurd_phase_lengths_saturate_instead_of_panicking() {
+        let t0 = OffsetDateTime::UNIX_EPOCH;
+        let huge = Duration::milliseconds(i64::MAX);
+        let phases = [("A", huge), ("B", huge)];
+        let tl = Timeline::new(t0, &phases, "DONE");
+        assert_eq!(tl.at(t0 + Duration::days(365 * 5000)).state, "A");
+        assert!(tl.finished_at() > t0 + Duration::days(365 * 5000));
     }
 }

@@ -34,8 +34,8 @@ enum Command {
         /// Accept requests without verifying signatures (ad-hoc use only).
         #[arg(long)]
         insecure_no_auth: bool,
-        /// Duration of each lifecycle transition in milliseconds.
-        #[arg(long, default_value_t = 100)]
+        /// Duration of each lifecycle transition in milliseconds (at most one day).
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(0..=86_400_000))]
         lifecycle_ms: u64,
         /// Region for the config file and OCIDs (first start only).
         #[arg(long, default_value = "us-ashburn-1")]
@@ -102,10 +102,8 @@ async fn main() -> anyhow::Result<()> {
             spark_driver_memory,
             run_iam,
         } => {
-            if !listen.ip().is_loopback() && !allow_non_loopback {
-                anyhow::bail!(
-                    "--listen {listen} is not a loopback address; pass --allow-non-loopback to really expose the emulator"
-                );
+            if let Some(warning) = exposure_warning(listen, allow_non_loopback)? {
+                eprintln!("{warning}");
             }
             if insecure_no_auth {
                 eprintln!(
@@ -142,6 +140,10 @@ async fn main() -> anyhow::Result<()> {
             };
             options.extensions.insert(runtime);
             let state = AppState::open(&data_dir, options)?;
+            let orphans = state.remove_orphan_blobs()?;
+            if orphans > 0 {
+                tracing::info!(orphans, "removed body files no object refers to");
+            }
             let shutdown = shutdown_signal()?;
             let listener = tokio::net::TcpListener::bind(listen).await?;
             let endpoint = format!("http://{}", listener.local_addr()?);
@@ -173,6 +175,25 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
+/// Refuse a non-loopback address unless allowed; when allowed, the loud warning to print.
+fn exposure_warning(listen: SocketAddr, allowed: bool) -> anyhow::Result<Option<String>> {
+    if listen.ip().is_loopback() {
+        return Ok(None);
+    }
+    if !allowed {
+        anyhow::bail!(
+            "--listen {listen} is not a loopback address; pass --allow-non-loopback to really expose the emulator"
+        );
+    }
+    // Signatures still protect the OCI API, but the control API has no authentication at all:
+    // whoever reaches the port can reset or dump every resource and inject faults.
+    Ok(Some(format!(
+        "WARNING: --allow-non-loopback: listening on {listen}, reachable from other machines.\n\
+         WARNING: the control API under /_emulator/ is UNAUTHENTICATED: anyone who can reach \
+         this address can reset, dump and rewrite emulator state and inject faults."
+    )))
+}
+
 /// Resolves on SIGTERM or SIGINT. The handlers are installed when this is *called* (not when
 /// first polled), so a signal sent right after the endpoint line is printed is not lost to the
 /// default action.
@@ -194,5 +215,45 @@ fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
         Ok(async {
             let _ = tokio::signal::ctrl_c().await;
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::exposure_warning;
+
+    #[test]
+    fn the_lifecycle_flag_range_matches_the_control_api() {
+        use clap::Parser;
+        let max = oci_emulator::state::MAX_LIFECYCLE_DELAY.whole_milliseconds();
+        let parse = |ms: String| {
+            super::Cli::try_parse_from([
+                "oci-emulator",
+                "serve",
+                "--data-dir",
+                "/x",
+                "--lifecycle-ms",
+                &ms,
+            ])
+        };
+        assert!(parse(max.to_string()).is_ok());
+        assert!(parse((max + 1).to_string()).is_err());
+    }
+
+    #[test]
+    fn non_loopback_is_refused_unless_allowed_and_then_warns_about_the_control_api() {
+        let lo = "127.0.0.1:0".parse().unwrap();
+        assert!(exposure_warning(lo, false).unwrap().is_none());
+        assert!(exposure_warning(lo, true).unwrap().is_none());
+        let any = "0.0.0.0:4599".parse().unwrap();
+        let e = exposure_warning(any, false).unwrap_err().to_string();
+        assert!(e.contains("not a loopback address"), "{e}");
+        let w = exposure_warning(any, true).unwrap().expect("a warning");
+        assert!(w.starts_with("WARNING"), "{w}");
+        assert!(w.contains("0.0.0.0:4599"), "{w}");
+        assert!(
+            w.contains("/_emulator/") && w.contains("UNAUTHENTICATED"),
+            "{w}"
+        );
     }
 }

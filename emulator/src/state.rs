@@ -30,6 +30,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use time::{Duration, OffsetDateTime};
 
+/// Longest lifecycle transition the emulator accepts (control API and `--lifecycle-ms`). Every
+/// stored timestamp plus a few delays must stay representable; a day is far beyond any test.
+pub const MAX_LIFECYCLE_DELAY: Duration = Duration::days(1);
+
 /// How the emulator is started; everything has a sensible default.
 #[derive(Clone)]
 pub struct Options {
@@ -61,6 +65,10 @@ impl Default for Options {
     }
 }
 
+/// How many requests `GET /_emulator/requests` remembers: a ring, the oldest dropped first, so
+/// a long-running emulator's memory does not grow with its traffic (it used to keep all).
+pub const REQUEST_LOG_CAPACITY: usize = 10_000;
+
 /// One OCI request as seen by the emulator, for `GET /_emulator/requests`.
 #[derive(Debug, Clone, Serialize)]
 pub struct RequestRecord {
@@ -84,9 +92,15 @@ struct Inner {
     lifecycle_delay_ms: AtomicU64,
     keys: RwLock<HashMap<String, Arc<RsaPublicKey>>>,
     faults: Faults,
-    requests: Mutex<Vec<RequestRecord>>,
+    /// The last [`REQUEST_LOG_CAPACITY`] requests, oldest first.
+    requests: Mutex<std::collections::VecDeque<RequestRecord>>,
+    /// See [`AppState::retry_token_lock`].
+    retry_locks: [Mutex<()>; RETRY_LOCK_STRIPES],
     extensions: http::Extensions,
 }
+
+/// Lock stripes for retry tokens: enough that unrelated tokens rarely wait on each other.
+const RETRY_LOCK_STRIPES: usize = 64;
 
 impl AppState {
     /// Open the emulator state in `data_dir` with the given table schemas (every service's;
@@ -114,12 +128,11 @@ impl AppState {
             data_dir,
             identity,
             insecure_no_auth: options.insecure_no_auth,
-            lifecycle_delay_ms: AtomicU64::new(
-                options.lifecycle_delay.whole_milliseconds().max(0) as u64
-            ),
+            lifecycle_delay_ms: AtomicU64::new(clamped_delay_ms(options.lifecycle_delay)),
             keys: RwLock::new(keys),
             faults: Faults::default(),
-            requests: Mutex::new(Vec::new()),
+            requests: Mutex::new(std::collections::VecDeque::new()),
+            retry_locks: std::array::from_fn(|_| Mutex::new(())),
             extensions: options.extensions,
         }));
         Ok(state)
@@ -186,10 +199,12 @@ impl AppState {
         Duration::milliseconds(self.0.lifecycle_delay_ms.load(Ordering::Relaxed) as i64)
     }
 
+    /// Set the transition duration, clamped to `0..=MAX_LIFECYCLE_DELAY` (callers that take user
+    /// input validate first and say so; the clamp only keeps library users safe).
     pub fn set_lifecycle_delay(&self, delay: Duration) {
         self.0
             .lifecycle_delay_ms
-            .store(delay.whole_milliseconds().max(0) as u64, Ordering::Relaxed);
+            .store(clamped_delay_ms(delay), Ordering::Relaxed);
     }
 
     /// The public key registered under `keyId` (`tenancy/user/fingerprint`).
@@ -229,24 +244,42 @@ impl AppState {
         Ok(fingerprint)
     }
 
+    /// Serialises everything done under one `(operation, opc-retry-token)`: the lookup, the
+    /// create and the recording of its response must be one step, or concurrent retries of the
+    /// same request each miss the lookup and each create a resource. Taken before the database
+    /// lock and never while holding it.
+    pub fn retry_token_lock(&self, operation: &str, token: &str) -> MutexGuard<'_, ()> {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (operation, token).hash(&mut h);
+        let stripe = (h.finish() % RETRY_LOCK_STRIPES as u64) as usize;
+        // The guarded section only touches SQLite, whose transactions roll back on a panic.
+        self.0.retry_locks[stripe]
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
     pub fn faults(&self) -> &Faults {
         &self.0.faults
     }
 
     pub fn record_request(&self, record: RequestRecord) {
-        self.0
-            .requests
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(record);
+        let mut log = self.0.requests.lock().unwrap_or_else(|p| p.into_inner());
+        if log.len() == REQUEST_LOG_CAPACITY {
+            log.pop_front();
+        }
+        log.push_back(record);
     }
 
+    /// The remembered requests, oldest first (at most [`REQUEST_LOG_CAPACITY`]).
     pub fn requests(&self) -> Vec<RequestRecord> {
         self.0
             .requests
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .clone()
+            .iter()
+            .cloned()
+            .collect()
     }
 
     pub fn clear_requests(&self) {
@@ -279,6 +312,24 @@ impl AppState {
         self.db(compartments::all)
     }
 
+    /// Delete body files that no committed row refers to: a body is written (and fsynced)
+    /// before its row commits, so a crash in between leaves one behind. Only for a server
+    /// starting on its data dir (never `oci-emulator config`, which may run beside a live
+    /// server whose uploads are not committed yet). Returns how many were removed.
+    pub fn remove_orphan_blobs(&self) -> Result<usize, ApiError> {
+        let referenced = self.db(|c| Ok(db::referenced_blobs(c)?))?;
+        let mut removed = 0;
+        for entry in std::fs::read_dir(self.blob_dir())? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if entry.file_type()?.is_file() && !referenced.contains(&name) {
+                std::fs::remove_file(entry.path())?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
     /// Drop every resource; keep tenancy, user, keys, namespace and the root compartment.
     pub fn reset(&self) -> Result<(), ApiError> {
         let root = self.identity().tenancy_id.clone();
@@ -301,6 +352,12 @@ impl AppState {
         self.clear_requests();
         Ok(())
     }
+}
+
+fn clamped_delay_ms(delay: Duration) -> u64 {
+    delay
+        .whole_milliseconds()
+        .clamp(0, MAX_LIFECYCLE_DELAY.whole_milliseconds()) as u64
 }
 
 fn load_keys(conn: &Connection) -> anyhow::Result<HashMap<String, Arc<RsaPublicKey>>> {

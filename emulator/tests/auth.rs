@@ -249,6 +249,39 @@ async fn x_date_and_python_parameter_order_are_accepted() {
     env.send(req).await.expect(200);
 }
 
+/// Both date headers signed: each is checked for skew (a stale `x-date` was accepted next to a
+/// fresh `date`, although OCI lets `x-date` override `date`).
+#[tokio::test]
+async fn a_skewed_signed_x_date_is_rejected_even_with_a_fresh_date() {
+    let env = Env::new();
+    let now = env.state.now();
+    let fresh = http_date(now);
+    let stale = http_date(now - time::Duration::minutes(10));
+    for (date, x_date) in [(&fresh, &stale), (&stale, &fresh)] {
+        let s = format!("date: {date}\nx-date: {x_date}\n(request-target): get /n\nhost: {HOST}");
+        let sig = signer::sign_string(&env.key, &s);
+        let auth = format!(
+            r#"Signature version="1",headers="date x-date (request-target) host",keyId="{}",algorithm="rsa-sha256",signature="{sig}""#,
+            env.key_id()
+        );
+        let req = Request::get("/n")
+            .header("host", HOST)
+            .header("date", date)
+            .header("x-date", x_date)
+            .header("authorization", auth)
+            .body(Body::empty())
+            .unwrap();
+        let r = env.send(req).await;
+        assert_401(&r);
+        assert!(
+            r.json()["message"]
+                .as_str()
+                .unwrap()
+                .contains("away from the server clock")
+        );
+    }
+}
+
 #[tokio::test]
 async fn wrong_algorithm_or_version_is_rejected() {
     let env = Env::new();

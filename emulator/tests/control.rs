@@ -361,3 +361,155 @@ async fn compartments_can_be_created_nested_and_used() {
         .json();
     assert_eq!(all.as_array().unwrap().len(), 3);
 }
+
+/// A lifecycle delay that no timestamp can carry (`1e15` ms is ~31 000 years) is refused with
+/// 400 naming `delay_ms`, in either JSON spelling, and the delay in effect is unchanged; creates,
+/// lists and the dump then work as before.
+#[tokio::test]
+async fn an_out_of_range_lifecycle_delay_is_refused_and_changes_nothing() {
+    let env = Env::new();
+    env.control("PUT", "/_emulator/lifecycle", r#"{"delay_ms": 250}"#)
+        .await
+        .expect(200);
+    for bad in [
+        "1e15",
+        "1000000000000000",
+        "18446744073709551615",
+        "86400001",
+        "1.5",
+        "-1",
+        "\"100\"",
+    ] {
+        let r = env
+            .control(
+                "PUT",
+                "/_emulator/lifecycle",
+                &format!(r#"{{"delay_ms": {bad}}}"#),
+            )
+            .await
+            .expect_error(400, "InvalidParameter");
+        let message = r.json()["message"].as_str().unwrap().to_owned();
+        assert!(message.contains("delay_ms"), "{bad}: {message}");
+    }
+    assert_eq!(
+        env.control("GET", "/_emulator/lifecycle", "").await.json(),
+        json!({"delay_ms": 250})
+    );
+    // The largest accepted delay (one day) still works end to end.
+    env.control("PUT", "/_emulator/lifecycle", r#"{"delay_ms": 86400000}"#)
+        .await
+        .expect(200);
+    let body = json!({"compartmentId": env.tenancy(), "name": "p", "description": "d",
+                      "statements": ["Allow group g to read buckets in tenancy"]});
+    env.call("POST", "/20160918/policies", &body.to_string())
+        .await
+        .expect(200);
+    env.call(
+        "GET",
+        &format!("/20160918/policies?compartmentId={}", env.tenancy()),
+        "",
+    )
+    .await
+    .expect(200);
+    env.control("GET", "/_emulator/dump", "").await.expect(200);
+}
+
+/// Rows written with an absurd delay (by an older build, before the control API validated it)
+/// must not make reads panic: every get, list and the dump answers, and deletes still work.
+#[tokio::test]
+async fn stored_rows_with_an_absurd_delay_are_still_readable() {
+    let env = Env::new();
+    let body = json!({"compartmentId": env.tenancy(), "name": "p", "description": "d",
+                      "statements": ["Allow group g to read buckets in tenancy"]});
+    let p = env
+        .call("POST", "/20160918/policies", &body.to_string())
+        .await
+        .expect(200)
+        .json();
+    let p_id = p["id"].as_str().unwrap().to_owned();
+    env.call("DELETE", &format!("/20160918/policies/{p_id}"), "")
+        .await
+        .expect(204);
+    env.state
+        .db(|c| {
+            c.execute(
+                "UPDATE iam_resources SET delay_ms = ?1",
+                [1_000_000_000_000_000i64],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    env.call(
+        "GET",
+        &format!("/20160918/policies?compartmentId={}", env.tenancy()),
+        "",
+    )
+    .await
+    .expect(200);
+    env.call("GET", &format!("/20160918/policies/{p_id}"), "")
+        .await
+        .expect(200);
+    env.control("GET", "/_emulator/dump", "").await.expect(200);
+    // A delay so large that even milliseconds overflow an i64 once doubled.
+    env.state
+        .db(|c| {
+            c.execute("UPDATE iam_resources SET delay_ms = ?1", [i64::MAX])?;
+            Ok(())
+        })
+        .unwrap();
+    env.control("GET", "/_emulator/dump", "").await.expect(200);
+}
+
+/// The request log is a ring of the last REQUEST_LOG_CAPACITY requests, oldest dropped first
+/// (it used to grow without bound: 62 MB after 150 000 requests).
+#[tokio::test]
+async fn the_request_log_keeps_only_the_most_recent_requests() {
+    use tower::ServiceExt;
+    let env = Env::new();
+    let cap = oci_emulator::state::REQUEST_LOG_CAPACITY;
+    let router = oci_emulator::app(env.state.clone());
+    // Unsigned requests are cheap (401 before any handler) and are logged like any other.
+    for i in 0..cap + 25 {
+        let req = axum::http::Request::get(format!("/n/ring-{i}"))
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let resp = router.clone().oneshot(req).await.unwrap();
+        assert_eq!(resp.status(), 401);
+    }
+    let log = env.state.requests();
+    assert_eq!(log.len(), cap);
+    assert_eq!(log[0].path, "/n/ring-25", "the oldest entries went first");
+    assert_eq!(log[cap - 1].path, format!("/n/ring-{}", cap + 24));
+    let listed = env.control("GET", "/_emulator/requests", "").await.json();
+    assert_eq!(listed.as_array().unwrap().len(), cap);
+}
+
+/// Fault rules are validated before they are stored: an injected latency longer than ten
+/// minutes is refused naming `latency_ms` (it used to be accepted, holding every matching
+/// request for up to u64::MAX milliseconds), and nothing is added.
+#[tokio::test]
+async fn an_absurd_fault_latency_is_refused() {
+    let env = Env::new();
+    for bad in [600_001u64, u64::MAX] {
+        let r = env
+            .control(
+                "POST",
+                "/_emulator/faults",
+                &json!({"latency_ms": bad}).to_string(),
+            )
+            .await
+            .expect_error(400, "InvalidParameter");
+        assert!(r.json()["message"].as_str().unwrap().contains("latency_ms"));
+    }
+    assert_eq!(
+        env.control("GET", "/_emulator/faults", "").await.json(),
+        json!([])
+    );
+    env.control(
+        "POST",
+        "/_emulator/faults",
+        &json!({"latency_ms": 600_000, "count": 1}).to_string(),
+    )
+    .await
+    .expect(201);
+}

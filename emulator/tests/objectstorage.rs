@@ -1294,3 +1294,84 @@ async fn sse_kms_key_is_stored_and_echoed_for_put_and_multipart() {
         .expect(200);
     assert_eq!(head.header("opc-sse-kms-key-id"), Some(key));
 }
+
+/// Empty optional request headers are absent, as on OCI (Oracle's Go SDK sends `storage-tier:`
+/// with no value on every PutObject without a tier; it used to be a 400 InvalidParameter).
+/// Checked for every optional header PutObject, GetObject, DeleteObject and the IAM / Data
+/// Flow `if-match` take.
+#[tokio::test]
+async fn empty_optional_headers_are_treated_as_absent() {
+    let env = Env::new();
+    let ns = env.ns();
+    env.create_bucket("empty").await;
+    let empties = [
+        ("storage-tier", ""),
+        ("content-md5", ""),
+        ("if-match", ""),
+        ("if-none-match", ""),
+        ("content-type", ""),
+        ("content-language", ""),
+        ("content-encoding", ""),
+        ("content-disposition", ""),
+        ("cache-control", ""),
+        ("opc-sse-kms-key-id", ""),
+        ("opc-retry-token", ""),
+    ];
+    let target = format!("/n/{ns}/b/empty/o/obj");
+    env.call_h("PUT", &target, b"body", &empties)
+        .await
+        .expect(200);
+    let got = env
+        .call_h(
+            "GET",
+            &target,
+            b"",
+            &[("if-match", ""), ("if-none-match", ""), ("range", "")],
+        )
+        .await
+        .expect(200);
+    assert_eq!(got.body, b"body");
+    assert_eq!(got.header("storage-tier"), Some("Standard"));
+    assert_eq!(got.header("content-type"), Some("application/octet-stream"));
+    for absent in [
+        "content-language",
+        "content-encoding",
+        "content-disposition",
+        "cache-control",
+        "opc-sse-kms-key-id",
+    ] {
+        assert!(got.header(absent).is_none(), "{absent} was stored empty");
+    }
+    // Multipart uploads take the same optional headers.
+    env.call_h(
+        "POST",
+        &format!("/n/{ns}/b/empty/u"),
+        br#"{"object":"m"}"#,
+        &[("opc-sse-kms-key-id", ""), ("opc-retry-token", "")],
+    )
+    .await
+    .expect(200);
+    env.call_h("DELETE", &target, b"", &[("if-match", "")])
+        .await
+        .expect(204);
+    // IAM and Data Flow: an empty if-match on an update is no precondition.
+    let p = env
+        .call(
+            "POST",
+            "/20160918/policies",
+            &json!({"compartmentId": env.tenancy(), "name": "p", "description": "d",
+                    "statements": ["Allow group g to read buckets in tenancy"]})
+            .to_string(),
+        )
+        .await
+        .expect(200)
+        .json();
+    env.call_h(
+        "PUT",
+        &format!("/20160918/policies/{}", p["id"].as_str().unwrap()),
+        json!({"description": "changed"}).to_string().as_bytes(),
+        &[("if-match", "")],
+    )
+    .await
+    .expect(200);
+}

@@ -151,6 +151,12 @@ async fn serve_json_prints_the_contract_line_and_writes_a_config() {
     assert!(config.contains("region=us-ashburn-1\n"));
     let key = std::fs::read_to_string(info["key_file"].as_str().unwrap()).unwrap();
     assert!(key.starts_with("-----BEGIN PRIVATE KEY-----"));
+    // The label line OCI's tools add after the footer (the OCI CLI warns without it).
+    assert!(
+        key.ends_with("-----END PRIVATE KEY-----\nOCI_API_KEY\n"),
+        "{}",
+        &key[key.len().saturating_sub(60)..]
+    );
     // The key in the config signs requests the emulator accepts.
     let client = Real::from_info(&info);
     let r = client.call("GET", "/n", b"").await;
@@ -322,4 +328,43 @@ async fn kill_dash_9_then_restart_loses_nothing() {
         .call("GET", &format!("/n/{ns}/b/keep/retentionRules"), b"")
         .await;
     assert_eq!(rules.json()["items"][0], rule.json());
+}
+
+/// Body files that no object refers to (a kill -9 between writing a body and committing its
+/// row leaves one) are removed when the emulator starts; bodies of objects are kept.
+#[tokio::test]
+async fn orphaned_body_files_are_removed_on_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let emu = Emulator::start(&["serve", "--data-dir", d, "--json"]);
+    let info = emu.info();
+    let c = Real::from_info(&info);
+    let ns = info["namespace"].as_str().unwrap().to_owned();
+    let tenancy = info["tenancy_id"].as_str().unwrap().to_owned();
+    let b = c
+        .call(
+            "POST",
+            &format!("/n/{ns}/b"),
+            serde_json::json!({"name": "keep", "compartmentId": tenancy})
+                .to_string()
+                .as_bytes(),
+        )
+        .await;
+    assert_eq!(b.status, 200);
+    let put = c
+        .call("PUT", &format!("/n/{ns}/b/keep/o/kept"), b"kept body")
+        .await;
+    assert_eq!(put.status, 200);
+    signal(emu.pid(), "-KILL");
+    assert!(!emu.wait().success());
+    let blobs = dir.path().join("blobs");
+    let orphan = blobs.join(uuid::Uuid::new_v4().to_string());
+    std::fs::write(&orphan, b"half-written upload").unwrap();
+    let emu2 = Emulator::start(&["serve", "--data-dir", d, "--json"]);
+    assert!(!orphan.exists(), "the orphaned body was removed at start");
+    let c2 = Real::from_info(&emu2.info());
+    let got = c2.call("GET", &format!("/n/{ns}/b/keep/o/kept"), b"").await;
+    assert_eq!(got.status, 200);
+    assert_eq!(got.body, b"kept body");
+    assert_eq!(std::fs::read_dir(&blobs).unwrap().count(), 1);
 }

@@ -3,7 +3,8 @@
 //! Java 17+ on PATH) over a real socket. The lab-shaped job reads a CSV object, aggregates and
 //! writes Parquet, also to a path it builds itself; the rows are decoded with pyarrow. A job
 //! that raises fails with its traceback tail; cancel and max duration stop the JVM (checked in
-//! the process table); a missing object grant fails the run before any JVM starts. Spark
+//! the process table); runs beyond the one slot wait in ACCEPTED; the driver JVM is capped
+//! and has no UI; a missing object grant fails the run before any JVM starts. Spark
 //! tests are few and serialised (each JVM costs seconds and memory on a 2-core machine);
 //! everything waits on conditions with deadlines.
 
@@ -29,7 +30,13 @@ fn venv() -> PathBuf {
 struct Emulator {
     child: Child,
     info: Value,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
+}
+
+impl Emulator {
+    fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
 }
 
 impl Drop for Emulator {
@@ -70,14 +77,7 @@ fn start(extra: &[&str]) -> (Emulator, Real) {
     let info: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
     assert_eq!(info["dataflow_executor"], "spark", "{info}");
     let real = Real::from_info(&info);
-    (
-        Emulator {
-            child,
-            info,
-            _dir: dir,
-        },
-        real,
-    )
+    (Emulator { child, info, dir }, real)
 }
 
 const INPUT: &str = "dataflow-lab-input";
@@ -589,13 +589,52 @@ async fn failures_cancel_and_max_duration_stop_the_jvm() {
         300,
         |_| {},
         |r| {
+            // The job prints "started" before it sleeps: then the driver JVM is up for sure.
+            let out = emu
+                .data_dir()
+                .join(format!("dataflow-runs/{sleeping}/driver.stdout"));
             r["lifecycleState"] == "IN_PROGRESS"
-                && processes_mentioning(r["id"].as_str().unwrap())
-                    .iter()
-                    .any(|(_, cmd)| cmd.contains("java"))
+                && std::fs::read_to_string(out).is_ok_and(|t| t.contains("started 1"))
         },
     )
     .await;
+    // The driver JVM is capped and has no UI.
+    let jvm: Vec<String> = processes_mentioning(&sleeping)
+        .into_iter()
+        .map(|(_, cmd)| cmd)
+        .filter(|cmd| cmd.contains("java"))
+        .collect();
+    assert!(
+        jvm.iter().any(|cmd| cmd.contains("-Xmx1g")
+            && cmd.contains("spark.ui.enabled=false")
+            && cmd.contains("local[2]")),
+        "{jvm:?}"
+    );
+    // Bounded: with one slot taken, the next run waits in ACCEPTED; cancelled there, it never
+    // stages (no IAM decision recorded) nor starts a JVM.
+    let queued = create_run(&c, &ns, &comp, "sleep.py", json!({})).await;
+    assert_eq!(
+        get_run(&c, &sleeping).await["lifecycleState"],
+        "IN_PROGRESS"
+    );
+    assert_eq!(get_run(&c, &queued).await["lifecycleState"], "ACCEPTED");
+    c.call("DELETE", &format!("/20200129/runs/{queued}"), b"")
+        .await
+        .expect(202);
+    let q = wait_run(&c, &queued, 60, |_| {}, terminal).await;
+    assert_eq!(q["lifecycleState"], "CANCELED", "{q}");
+    let recorded = c
+        .call(
+            "GET",
+            &format!("/_emulator/dataflow/iam/decisions?run_id={queued}"),
+            b"",
+        )
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(recorded, json!([]), "the queued run never started");
+    assert_eq!(processes_mentioning(&queued), vec![]);
+
     c.call("DELETE", &format!("/20200129/runs/{sleeping}"), b"")
         .await
         .expect(202);

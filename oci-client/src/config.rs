@@ -166,7 +166,7 @@ pub struct ConfigFile {
 
 impl ConfigFile {
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let text = read_bounded(path).map_err(|e| {
             Error::Config(format!(
                 "cannot read OCI config file {}: {e}",
                 path.display()
@@ -226,6 +226,26 @@ impl ConfigFile {
         merged.extend(own.iter().map(|(k, v)| (k.clone(), v.clone())));
         Some(merged)
     }
+}
+
+/// Largest config, key or token file we read. Real ones are a few KiB; the bound keeps a path
+/// that names something endless (`/dev/zero`, a log) from eating memory before it is refused.
+pub const MAX_FILE_BYTES: u64 = 1 << 20;
+
+/// Read a UTF-8 text file of at most [`MAX_FILE_BYTES`].
+fn read_bounded(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_FILE_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("larger than {MAX_FILE_BYTES} bytes"),
+        ));
+    }
+    Ok(text)
 }
 
 /// Everything a [`crate::Client`] needs. Build it with [`ClientConfig::resolve`] (provider) or
@@ -488,7 +508,7 @@ impl ClientConfig {
                     ))
                 })?;
                 let file = env.expand_tilde(&path.value);
-                let token = std::fs::read_to_string(&file).map_err(|e| {
+                let token = read_bounded(&file).map_err(|e| {
                     Error::Config(format!(
                         "security_token_file {} ({}): cannot read: {e}",
                         file.display(),
@@ -573,7 +593,7 @@ fn load_key(r: &Resolver<'_>, missing: &mut Vec<String>) -> Result<Option<Privat
         &["key_file"],
     ) {
         let file = r.env.expand_tilde(&path.value);
-        let text = std::fs::read_to_string(&file).map_err(|e| {
+        let text = read_bounded(&file).map_err(|e| {
             Error::Config(format!(
                 "private key file {} ({}): cannot read: {e}",
                 file.display(),

@@ -337,15 +337,24 @@ fn err<T>(path: &AttributePath, message: impl Into<String>) -> Result<T, CodecEr
 // ---------------------------------------------------------------------------------------------
 // msgpack
 
-/// Decodes msgpack bytes of a value of type `ty`. Empty input is null.
+/// How deep [`decode_msgpack`] lets msgpack nest, in rmpv's units (each array or map level
+/// costs two). rmpv's own default (1024) still overflows a 2 MiB thread stack once our
+/// type-directed decoder recurses on top of it; 128 units are about 64 levels of nesting, far
+/// more than any schema has (a dynamic value adds one level for its `[type, value]` pair).
+pub const MAX_MSGPACK_DEPTH: usize = 128;
+
+/// Decodes msgpack bytes of a value of type `ty`. Empty input is null. Nesting deeper than
+/// [`MAX_MSGPACK_DEPTH`] is an error.
 pub fn decode_msgpack(bytes: &[u8], ty: &Type) -> Result<Val, CodecError> {
     if bytes.is_empty() {
         return Ok(Val::Null);
     }
     let mut rd = bytes;
-    let raw = rmpv::decode::read_value(&mut rd).map_err(|e| CodecError {
-        path: AttributePath::root(),
-        message: format!("msgpack: {e}"),
+    let raw = rmpv::decode::read_value_with_max_depth(&mut rd, MAX_MSGPACK_DEPTH).map_err(|e| {
+        CodecError {
+            path: AttributePath::root(),
+            message: format!("msgpack: {e}"),
+        }
     })?;
     if !rd.is_empty() {
         return err(&AttributePath::root(), "trailing bytes after msgpack value");

@@ -3,6 +3,7 @@
 
 use crate::clock::parse_http_date;
 use crate::error::ApiError;
+use crate::extract::MAX_JSON_BODY;
 use crate::request::Principal;
 use crate::state::AppState;
 use axum::body::Body;
@@ -14,10 +15,6 @@ use rsa::pkcs1v15::{Signature, VerifyingKey};
 use rsa::signature::Verifier;
 use sha2::{Digest, Sha256};
 use time::Duration;
-
-/// Largest body we will buffer to check `x-content-sha256`. JSON bodies are tiny; a PutObject
-/// whose body hash is (unusually) signed is buffered too, up to this size.
-const MAX_HASHED_BODY: usize = 1 << 30;
 
 /// Allowed clock skew between the request's `date` and the emulator clock.
 pub const MAX_SKEW: Duration = Duration::minutes(5);
@@ -109,13 +106,12 @@ pub async fn authenticate(
         .collect();
 
     let has = |h: &str| signed.iter().any(|s| s == h);
-    let date_header = if has("date") {
-        "date"
-    } else if has("x-date") {
-        "x-date"
-    } else {
+    // Every signed date is checked: OCI lets `x-date` stand in for `date`, so a stale `x-date`
+    // next to a fresh `date` must not pass either.
+    let date_headers: Vec<&str> = ["date", "x-date"].into_iter().filter(|h| has(h)).collect();
+    if date_headers.is_empty() {
         return Err(fail("The signed headers must include date or x-date."));
-    };
+    }
     let mut required = vec!["(request-target)", "host"];
     let method = req.method().clone();
     let with_body = matches!(method, Method::POST | Method::PUT | Method::PATCH);
@@ -182,22 +178,25 @@ pub async fn authenticate(
         })?;
 
     // Skew is checked after the signature so that an attacker cannot probe the clock.
-    let date_value = req
-        .headers()
-        .get(date_header)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let date = parse_http_date(date_value).ok_or_else(|| {
-        fail(format!(
-            "The {date_header} header '{date_value}' is not an RFC 7231 date."
-        ))
-    })?;
-    let skew = (state.now() - date).abs();
-    if skew > MAX_SKEW {
-        return Err(fail(format!(
-            "The {date_header} header is {}s away from the server clock (maximum 300s).",
-            skew.whole_seconds()
-        )));
+    let now = state.now();
+    for date_header in date_headers {
+        let date_value = req
+            .headers()
+            .get(date_header)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let date = parse_http_date(date_value).ok_or_else(|| {
+            fail(format!(
+                "The {date_header} header '{date_value}' is not an RFC 7231 date."
+            ))
+        })?;
+        let skew = (now - date).abs();
+        if skew > MAX_SKEW {
+            return Err(fail(format!(
+                "The {date_header} header is {}s away from the server clock (maximum 300s).",
+                skew.whole_seconds()
+            )));
+        }
     }
 
     let (tenancy_id, rest) = key_id.split_once('/').unwrap_or(("", ""));
@@ -215,9 +214,16 @@ pub async fn authenticate(
             .unwrap_or("")
             .to_owned();
         let (parts, body) = req.into_parts();
-        let bytes = axum::body::to_bytes(body, MAX_HASHED_BODY)
+        if body_unsigned {
+            // An object body whose hash is (unusually) signed: checked as it streams to disk,
+            // never buffered; a mismatch fails the upload before anything is committed.
+            let body = verify_while_streaming(body, claimed);
+            return Ok((Request::from_parts(parts, body), principal));
+        }
+        // Every other body was already read, bounded, by the middleware.
+        let bytes = axum::body::to_bytes(body, MAX_JSON_BODY)
             .await
-            .map_err(|e| ApiError::cannot_parse(format!("could not read request body: {e}")))?;
+            .map_err(|_| ApiError::too_large(MAX_JSON_BODY))?;
         let actual = STANDARD.encode(Sha256::digest(&bytes));
         if actual != claimed {
             return Err(fail(
@@ -227,6 +233,31 @@ pub async fn authenticate(
         return Ok((Request::from_parts(parts, Body::from(bytes)), principal));
     }
     Ok((req, principal))
+}
+
+/// `body`, failing at its end unless its SHA-256 (base64) is `claimed`.
+fn verify_while_streaming(body: Body, claimed: String) -> Body {
+    use futures::StreamExt;
+    let stream = body.into_data_stream();
+    let checked =
+        futures::stream::unfold(Some((stream, Sha256::new(), claimed)), |st| async move {
+            let (mut stream, mut hasher, claimed) = st?;
+            match stream.next().await {
+                Some(Ok(chunk)) => {
+                    hasher.update(&chunk);
+                    Some((Ok(chunk), Some((stream, hasher, claimed))))
+                }
+                Some(Err(e)) => Some((Err(std::io::Error::other(e)), None)),
+                None if STANDARD.encode(hasher.finalize()) == claimed => None,
+                None => Some((
+                    Err(std::io::Error::other(
+                        "the x-content-sha256 header does not match the SHA-256 of the body",
+                    )),
+                    None,
+                )),
+            }
+        });
+    Body::from_stream(checked)
 }
 
 #[cfg(test)]

@@ -1,9 +1,15 @@
 //! Layers every request goes through, outermost first:
 //! 1. [`request_id`]: echo or mint `opc-request-id`, echo `opc-client-request-id` (all paths);
-//! 2. [`oci`] (OCI paths only, not `/_emulator/`): classify service + operation with the
+//! 2. [`oci`]: read every body that is not streamed (all but PutObject/UploadPart, control API
+//!    included) into memory, bounded by `extract::MAX_JSON_BODY` (413 as soon as it is
+//!    exceeded); then, for OCI paths only, classify service + operation with the
 //!    [`Classifier`] `app()` built from the services' operation tables, verify the signature
 //!    (`auth`), apply fault rules, call the handler, log the request, strip bodies from HEAD
-//!    responses.
+//!    responses;
+//! 2. [`catch_panic`]: a handler that panics (a bug) answers 500 `InternalServerError` instead
+//!    of closing the connection unanswered; SQLite rolls back the transaction it was in;
+//! 3. [`json_errors`]: an error answer that is not OCI JSON (axum's own extractor rejections:
+//!    a `%FF` path segment, a malformed query) is rewritten as `{"code","message"}`.
 //!
 //! The facts these layers establish (request id, principal, operation) are request
 //! extensions of the types in `crate::request`, which handlers read.
@@ -12,6 +18,7 @@ pub mod auth;
 
 use crate::control::CONTROL_PREFIX;
 use crate::error::ApiError;
+use crate::extract::buffer_bounded;
 use crate::request::{Operation, Principal, RequestId};
 use crate::service::Classifier;
 use crate::state::{AppState, RequestRecord};
@@ -66,7 +73,10 @@ pub async fn oci(State(oci): State<Oci>, mut req: Request, next: Next) -> Respon
     let state = oci.state;
     let path = req.uri().path().to_owned();
     if path.starts_with(CONTROL_PREFIX) {
-        return next.run(req).await;
+        return match buffer_bounded(req).await {
+            Ok(req) => next.run(req).await,
+            Err(e) => e.into_response(),
+        };
     }
     let method = req.method().clone();
     let op = oci.classifier.classify(&method, &path);
@@ -94,6 +104,16 @@ pub async fn oci(State(oci): State<Oci>, mut req: Request, next: Next) -> Respon
 }
 
 async fn handle(state: &AppState, req: Request, next: Next, op: Operation) -> Response {
+    // Before authentication, so that an unsigned flood of large bodies costs no more memory
+    // than the limit; object bodies stream on untouched.
+    let req = if op.body_unsigned {
+        req
+    } else {
+        match buffer_bounded(req).await {
+            Ok(req) => req,
+            Err(e) => return e.into_response(),
+        }
+    };
     let (mut req, principal) = if state.insecure_no_auth() {
         let id = state.identity();
         let p = Principal {
@@ -125,4 +145,63 @@ async fn handle(state: &AppState, req: Request, next: Next, op: Operation) -> Re
     }
     req.extensions_mut().insert(principal);
     next.run(req).await
+}
+
+/// Largest non-JSON error body [`json_errors`] reads to quote it (axum's rejections are one line).
+const MAX_QUOTED_ERROR: usize = 4096;
+
+/// Every error answer in OCI's JSON shape: rewrite the ones that are not (axum's plain-text
+/// extractor rejections) as `{"code","message"}` with the same status.
+pub async fn json_errors(req: Request, next: Next) -> Response {
+    let resp = next.run(req).await;
+    let status = resp.status();
+    let is_json = resp
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return resp;
+    }
+    let (parts, body) = resp.into_parts();
+    let text = match axum::body::to_bytes(body, MAX_QUOTED_ERROR).await {
+        Ok(b) => String::from_utf8_lossy(&b).trim().to_owned(),
+        Err(_) => String::new(),
+    };
+    let message = if text.is_empty() {
+        status.canonical_reason().unwrap_or("error").to_owned()
+    } else {
+        text
+    };
+    let mut out = ApiError::from_status(status, message).into_response();
+    // Keep markers such as DropConnection.
+    *out.extensions_mut() = parts.extensions;
+    out
+}
+
+/// Turn a panic anywhere below into a JSON 500, so that a bug answers (with `opc-request-id`)
+/// instead of leaving the client with a closed connection; the panicking request's open
+/// transaction is rolled back by SQLite when its connection guard unwinds.
+pub async fn catch_panic(req: Request, next: Next) -> Response {
+    use futures::FutureExt;
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    match std::panic::AssertUnwindSafe(next.run(req))
+        .catch_unwind()
+        .await
+    {
+        Ok(resp) => resp,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_owned());
+            tracing::error!(%method, %path, panic = %what, "handler panicked");
+            ApiError::internal(format!(
+                "The emulator hit a bug handling {method} {path}: {what}"
+            ))
+            .into_response()
+        }
+    }
 }

@@ -33,6 +33,15 @@ pub fn other_key() -> RsaPrivateKey {
 
 pub const HOST: &str = "emulator.test:8080";
 
+/// The emulator's private key file, parsed: the PEM block, without the `OCI_API_KEY` label line
+/// OCI's tools put after the footer.
+pub fn read_private_key(path: &std::path::Path) -> RsaPrivateKey {
+    let text = std::fs::read_to_string(path).unwrap();
+    const FOOTER: &str = "-----END PRIVATE KEY-----";
+    let end = text.find(FOOTER).expect("a PKCS#8 PEM footer") + FOOTER.len();
+    RsaPrivateKey::from_pkcs8_pem(&text[..end]).unwrap()
+}
+
 pub struct Env {
     pub state: AppState,
     pub clock: Arc<ManualClock>,
@@ -109,10 +118,7 @@ impl Env {
         );
         tweak(&mut options);
         let state = AppState::open(dir.path(), options).expect("open state");
-        let key = RsaPrivateKey::from_pkcs8_pem(
-            &std::fs::read_to_string(&state.identity().key_file).unwrap(),
-        )
-        .unwrap();
+        let key = read_private_key(&state.identity().key_file);
         Env {
             state,
             clock,

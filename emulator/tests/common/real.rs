@@ -10,7 +10,6 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use oci_emulator::clock::http_date;
 use rsa::RsaPrivateKey;
-use rsa::pkcs8::DecodePrivateKey;
 
 pub struct Real {
     pub base: String,
@@ -43,12 +42,8 @@ impl Real {
             info["user_id"].as_str().unwrap(),
             info["fingerprint"].as_str().unwrap()
         );
-        let pem = std::fs::read_to_string(info["key_file"].as_str().unwrap()).unwrap();
-        Real::new(
-            info["endpoint"].as_str().unwrap(),
-            &key_id,
-            RsaPrivateKey::from_pkcs8_pem(&pem).unwrap(),
-        )
+        let key = super::read_private_key(std::path::Path::new(info["key_file"].as_str().unwrap()));
+        Real::new(info["endpoint"].as_str().unwrap(), &key_id, key)
     }
 
     /// Send a signed request. `signed_body` is the body to hash when the body is signed;
@@ -88,9 +83,20 @@ impl Real {
 
     /// Send and collect; bodies of POST/PUT are signed unless the target is PutObject/UploadPart.
     pub async fn call(&self, method: &str, target: &str, body: &[u8]) -> Resp {
+        self.call_h(method, target, body, &[]).await
+    }
+
+    /// [`Real::call`] with extra (unsigned) request headers, e.g. `opc-retry-token`.
+    pub async fn call_h(
+        &self,
+        method: &str,
+        target: &str,
+        body: &[u8],
+        headers: &[(&str, &str)],
+    ) -> Resp {
         let unsigned = super::is_body_unsigned(method, target);
         let signed = (matches!(method, "POST" | "PUT") && !unsigned).then_some(body);
-        let mut extra = Vec::new();
+        let mut extra = headers.to_vec();
         let len = body.len().to_string();
         if unsigned {
             extra.push(("content-length", len.as_str()));

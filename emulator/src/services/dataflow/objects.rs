@@ -17,3 +17,6 @@ pub fn object_exists(
 ) -> Result<bool, ApiError> {
     Ok(object_size(state, ns, bucket, name)?.is_some())
 }
+
+/// PutObject's object-name rules, for names a run composes before writing them.
+pub use crate::services::objectstorage::api::check_object_name;

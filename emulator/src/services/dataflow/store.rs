@@ -316,6 +316,9 @@ pub fn plan_outcome(state: &AppState, run: &Run) -> Result<Outcome, ApiError> {
             ));
         }
     }
+    if let Some(reason) = unwritable_names(run) {
+        return fail(reason);
+    }
     if let Some(logs) = run.logs_bucket_uri.as_deref().filter(|l| !l.is_empty())
         && let Ok(u) = OciUri::parse("logsBucketUri", logs)
         && (u.namespace != ns || !objects::bucket_exists(state, &u.namespace, &u.bucket)?)
@@ -460,7 +463,7 @@ fn max_duration(row: &RunRow) -> Option<Duration> {
 fn run_phase(row: &RunRow, now: OffsetDateTime) -> RunPhase {
     let d = Duration::milliseconds(row.delay_ms);
     let created = parse_rfc3339(&row.time_created).unwrap_or(now);
-    let started = created + d;
+    let started = created.saturating_add(d);
     let canceled = row.time_canceled.as_deref().and_then(parse_rfc3339);
     if let Some(phase) = row
         .exec
@@ -611,11 +614,16 @@ pub fn finish_time(state: &AppState, id: &str) -> Result<Option<OffsetDateTime>,
         let created = parse_rfc3339(&r.time_created)?;
         let d = Duration::milliseconds(r.delay_ms);
         if let Some(cancel) = r.time_canceled.as_deref().and_then(parse_rfc3339) {
-            return Some(cancel + r.cancel_delay_ms.map_or(d, Duration::milliseconds));
+            return Some(
+                cancel.saturating_add(r.cancel_delay_ms.map_or(d, Duration::milliseconds)),
+            );
         }
         Some(match max_duration(&r).filter(|m| *m < d) {
-            Some(m) => created + d + m + d,
-            None => created + d + d,
+            Some(m) => created
+                .saturating_add(d)
+                .saturating_add(m)
+                .saturating_add(d),
+            None => created.saturating_add(d).saturating_add(d),
         })
     }))
 }
@@ -873,6 +881,46 @@ fn input_bytes(state: &AppState, run: &Run) -> Result<i64, ApiError> {
     Ok(total)
 }
 
+/// The longest object names a successful run writes (`write_output`, the logs in `settle`),
+/// checked against PutObject's rules up front: a run whose output or logs prefix makes a name
+/// PutObject refuses fails, as Spark's writer would, instead of storing it.
+fn unwritable_names(run: &Run) -> Option<String> {
+    let with_slash = |p: &str| {
+        if p.is_empty() || p.ends_with('/') {
+            p.to_owned()
+        } else {
+            format!("{p}/")
+        }
+    };
+    let mut names = Vec::new();
+    if let Some(out) = effective_arguments(run).get(1)
+        && let Ok(u) = OciUri::parse("argument", out)
+    {
+        let prefix = with_slash(&u.path);
+        names.push((
+            out.clone(),
+            format!(
+                "{prefix}part-00000-{}-c000.snappy.parquet",
+                uuid::Uuid::nil()
+            ),
+        ));
+    }
+    if let Some(logs) = run.logs_bucket_uri.as_deref()
+        && let Ok(u) = OciUri::parse("logsBucketUri", logs)
+    {
+        let prefix = with_slash(&u.path);
+        names.push((
+            logs.to_owned(),
+            format!("{prefix}{}/spark_driver_stdout.log.gz", run.id),
+        ));
+    }
+    names.into_iter().find_map(|(uri, name)| {
+        objects::check_object_name(&name)
+            .err()
+            .map(|e| format!("Job failed: cannot write under {uri}: {}", e.message))
+    })
+}
+
 /// On SUCCEEDED: `_SUCCESS` and a placeholder part file under the output prefix (the second
 /// argument, as in the lab's script `etl.py <input> <output>`). Returns the prefix URI and the
 /// bytes written, or `None` when there is no usable output argument.
@@ -1039,7 +1087,8 @@ pub fn get_work_request(state: &AppState, id: &str) -> Result<WorkRequest, ApiEr
     let d = Duration::milliseconds(delay_ms);
     let at = Timeline::new(start, &[("ACCEPTED", d), ("INPROGRESS", d)], "SUCCEEDED").at(now);
     at.state.clone_into(&mut wr.status);
-    wr.time_started = (now >= start + d).then(|| rfc3339_millis(start + d));
+    let started = start.saturating_add(d);
+    wr.time_started = (now >= started).then(|| rfc3339_millis(started));
     wr.time_finished = at.terminal.then(|| rfc3339_millis(at.since));
     wr.percent_complete = match at.state {
         "SUCCEEDED" => 100.0,

@@ -3,11 +3,10 @@
 //! logs through these, so its objects are stored exactly like a client's PutObject; no other
 //! service touches this service's tables or blob files.
 
-use super::store::{self, ObjectHeaders, ObjectRow};
-use crate::clock::rfc3339_millis;
+use super::store::{self, ObjectHeaders};
+use super::write::{self, NewObject};
 use crate::error::ApiError;
 use crate::state::AppState;
-use base64::Engine;
 use md5::{Digest, Md5};
 use std::io::Write;
 
@@ -35,27 +34,25 @@ pub fn read_object(
     bucket: &str,
     name: &str,
 ) -> Result<Option<Vec<u8>>, ApiError> {
+    use std::io::Read;
     let dir = state.blob_dir();
-    // A concurrent PutObject may replace the object between reading its row and its blob
-    // (the old blob is removed after the new row commits); then the row is read again.
-    for _ in 0..3 {
-        let Some(row) = state.db(|c| store::get_object(c, ns, bucket, name))? else {
-            return Ok(None);
-        };
-        match std::fs::read(dir.join(&row.blob)) {
-            Ok(bytes) => return Ok(Some(bytes)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(ApiError::internal(format!(
-        "object '{name}' in bucket '{bucket}' kept changing while it was read"
-    )))
+    // Opened under the lock that read the row (see `store::open_blob`), read after it.
+    let file = state.db(|c| {
+        store::get_object(c, ns, bucket, name)?
+            .map(|row| store::open_blob(&dir, &row.blob))
+            .transpose()
+    })?;
+    let Some(mut file) = file else {
+        return Ok(None);
+    };
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    Ok(Some(bytes))
 }
 
-/// Put an object as a client's PutObject would: body fsynced to a blob file first, then the row
-/// committed; a replaced object's old body is removed afterwards. 404 `BucketNotFound` if the
-/// bucket does not exist.
+/// Put an object exactly as a client's PutObject would (`write.rs`, the one write path): the
+/// same object-name rules (400 `InvalidParameter` naming `objectName`), 404 `BucketNotFound` if
+/// the bucket does not exist, body fsynced before the row commits, a replaced body removed.
 pub fn put_object(
     state: &AppState,
     ns: &str,
@@ -64,6 +61,18 @@ pub fn put_object(
     content_type: &str,
     body: Vec<u8>,
 ) -> Result<(), ApiError> {
+    let new = NewObject {
+        ns,
+        bucket,
+        name,
+        storage_tier: "Standard".to_owned(),
+        headers: ObjectHeaders {
+            content_type: Some(content_type.to_owned()),
+            ..ObjectHeaders::default()
+        },
+        metadata: Default::default(),
+    };
+    write::check(&new)?;
     let blob = uuid::Uuid::new_v4().to_string();
     let dir = state.blob_dir();
     {
@@ -71,43 +80,20 @@ pub fn put_object(
         f.write_all(&body)?;
         f.sync_all()?;
     }
-    let now = rfc3339_millis(state.now());
-    let row = ObjectRow {
-        namespace: ns.to_owned(),
-        bucket: bucket.to_owned(),
-        name: name.to_owned(),
-        size: body.len() as i64,
-        md5: base64::engine::general_purpose::STANDARD.encode(Md5::digest(&body)),
-        multipart_md5: None,
-        etag: uuid::Uuid::new_v4().to_string(),
-        version_id: uuid::Uuid::new_v4().to_string(),
-        time_created: now.clone(),
-        time_modified: now,
-        storage_tier: "Standard".to_owned(),
-        headers: ObjectHeaders {
-            content_type: Some(content_type.to_owned()),
-            ..ObjectHeaders::default()
-        },
-        metadata: Default::default(),
-        blob: blob.clone(),
-    };
-    let replaced = state.tx(|tx| {
-        if !store::bucket_exists(tx, ns, bucket)? {
-            return Err(store::bucket_not_found(ns, bucket));
-        }
-        store::upsert_object(tx, &row)
-    });
-    match replaced {
-        Ok(Some(old)) => {
-            let _ = std::fs::remove_file(dir.join(old));
-            Ok(())
-        }
-        Ok(None) => Ok(()),
+    let md5: [u8; 16] = Md5::digest(&body).into();
+    let row = match write::row(state, new, &blob, body.len() as i64, &md5) {
+        Ok(row) => row,
         Err(e) => {
             let _ = std::fs::remove_file(dir.join(&blob));
-            Err(e)
+            return Err(e);
         }
-    }
+    };
+    write::commit(state, &row, |_| Ok(()))
+}
+
+/// The object-name rules of PutObject, for callers that compose names before writing.
+pub fn check_object_name(name: &str) -> Result<(), ApiError> {
+    super::model::validate_object_name(name)
 }
 
 /// What an authorisation check needs to know about a bucket: its compartment (policies are

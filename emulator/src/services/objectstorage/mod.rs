@@ -5,6 +5,7 @@ mod handlers;
 pub mod model;
 pub mod store;
 pub mod wire;
+pub mod write;
 
 use crate::service::{ServiceDef, operations};
 

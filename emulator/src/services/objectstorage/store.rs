@@ -729,15 +729,23 @@ pub fn list_work_requests(
     )
 }
 
-/// Copy a blob to a new, fsynced blob (CopyObject).
-pub async fn copy_blob(dir: &Path, from: &str) -> Result<String, ApiError> {
+/// Open an object's body file while its row is current: call this inside the `state.db` /
+/// `state.tx` closure that read the row. A PutObject (or delete) that replaces the row removes
+/// the old file only after its own commit, which waits for that same lock, and a file that is
+/// already open stays readable after removal; so a reader gets the old body or the new one,
+/// never "no such file".
+pub fn open_blob(dir: &Path, blob: &str) -> Result<std::fs::File, ApiError> {
+    Ok(std::fs::File::open(dir.join(blob))?)
+}
+
+/// Copy an open body (from [`open_blob`]) to a new, fsynced blob (CopyObject).
+pub async fn copy_blob(dir: &Path, from: std::fs::File) -> Result<String, ApiError> {
     let name = uuid::Uuid::new_v4().to_string();
     let result = async {
-        tokio::fs::copy(dir.join(from), dir.join(&name)).await?;
-        tokio::fs::File::open(dir.join(&name))
-            .await?
-            .sync_all()
-            .await?;
+        let mut input = tokio::fs::File::from_std(from);
+        let mut out = tokio::fs::File::create(dir.join(&name)).await?;
+        tokio::io::copy(&mut input, &mut out).await?;
+        out.sync_all().await?;
         Ok::<_, ApiError>(())
     }
     .await;

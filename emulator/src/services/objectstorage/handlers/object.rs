@@ -13,14 +13,13 @@ use crate::services::objectstorage::model::{
 };
 use crate::services::objectstorage::store::{self, ObjectHeaders, ObjectRow};
 use crate::services::objectstorage::wire::*;
+use crate::services::objectstorage::write;
 use crate::state::AppState;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as B64;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
@@ -242,10 +241,16 @@ pub async fn get_object(
     method: Method,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let o = state.db(|c| {
+    let dir = state.blob_dir();
+    let (o, file) = state.db(|c| {
         store::require_bucket(c, &ns, &bucket)?;
-        store::get_object(c, &ns, &bucket, &object)?
-            .ok_or_else(|| store::object_not_found(&ns, &bucket, &object))
+        let o = store::get_object(c, &ns, &bucket, &object)?
+            .ok_or_else(|| store::object_not_found(&ns, &bucket, &object))?;
+        // Opened under the lock that read the row: see `store::open_blob`.
+        let file = (method != Method::HEAD)
+            .then(|| store::open_blob(&dir, &o.blob))
+            .transpose()?;
+        Ok((o, file))
     })?;
     if let Some(v) = &q.version_id
         && *v != o.version_id
@@ -279,10 +284,10 @@ pub async fn get_object(
         None => (StatusCode::OK, 0, o.size),
     };
     insert(&mut h, "content-length", &len.to_string());
-    if method == Method::HEAD {
+    let Some(file) = file else {
         return Ok((status, h).into_response());
-    }
-    let mut file = tokio::fs::File::open(state.blob_dir().join(&o.blob)).await?;
+    };
+    let mut file = tokio::fs::File::from_std(file);
     if start > 0 {
         file.seek(std::io::SeekFrom::Start(start as u64)).await?;
     }
@@ -320,8 +325,17 @@ pub async fn put_object(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Response> {
-    validate_object_name(&object)?;
     let tier = storage_tier_header(&headers)?;
+    let (oh, metadata) = headers_and_metadata(&headers);
+    let new = write::NewObject {
+        ns: &ns,
+        bucket: &bucket,
+        name: &object,
+        storage_tier: tier,
+        headers: oh,
+        metadata,
+    };
+    write::check(&new)?;
     if let Some(v) = header(&headers, "if-none-match")
         && v.trim() != "*"
     {
@@ -341,32 +355,10 @@ pub async fn put_object(
         check_content_md5(&headers, &blob.md5),
     )
     .await?;
-    let (oh, metadata) = headers_and_metadata(&headers);
-    let now = rfc3339_millis(state.now());
-    let row = ObjectRow {
-        namespace: ns.clone(),
-        bucket: bucket.clone(),
-        name: object.clone(),
-        size: blob.size,
-        md5: B64.encode(blob.md5),
-        multipart_md5: None,
-        etag: uuid::Uuid::new_v4().to_string(),
-        version_id: uuid::Uuid::new_v4().to_string(),
-        time_created: now.clone(),
-        time_modified: now,
-        storage_tier: tier,
-        headers: oh,
-        metadata,
-        blob: blob.name.clone(),
-    };
-    let committed = state.tx(|tx| {
-        store::require_bucket(tx, &ns, &bucket)?;
-        let current = store::get_object(tx, &ns, &bucket, &object)?;
-        check_write_preconditions(&headers, current.as_ref())?;
-        store::upsert_object(tx, &row)
-    });
-    let replaced = discard_on_error(&dir, blob.name, committed).await?;
-    store::remove_blobs(&dir, replaced).await;
+    let row = write::row(&state, new, &blob.name, blob.size, &blob.md5)?;
+    write::commit(&state, &row, |current| {
+        check_write_preconditions(&headers, current)
+    })?;
     let mut h = etag_headers(&row.etag);
     insert(&mut h, "last-modified", &last_modified(&row.time_modified));
     insert(&mut h, "opc-content-md5", &row.md5);
@@ -528,12 +520,14 @@ pub async fn copy_object(
     if let Some(t) = &d.destination_object_storage_tier {
         one_of("destinationObjectStorageTier", t, OBJECT_STORAGE_TIERS)?;
     }
-    let (src, compartment_id) = state.db(|c| {
+    let dir = state.blob_dir();
+    let (src, src_body, compartment_id) = state.db(|c| {
         let b = store::require_bucket(c, &ns, &bucket)?;
         store::require_bucket(c, &ns, &d.destination_bucket)?;
         let src = store::get_object(c, &ns, &bucket, &d.source_object_name)?
             .ok_or_else(|| store::object_not_found(&ns, &bucket, &d.source_object_name))?;
-        Ok((src, b.compartment_id))
+        let body = store::open_blob(&dir, &src.blob)?;
+        Ok((src, body, b.compartment_id))
     })?;
     if let Some(v) = &d.source_version_id
         && *v != src.version_id
@@ -551,8 +545,7 @@ pub async fn copy_object(
             ),
         ));
     }
-    let dir = state.blob_dir();
-    let blob = store::copy_blob(&dir, &src.blob).await?;
+    let blob = store::copy_blob(&dir, src_body).await?;
     let now = rfc3339_millis(state.now());
     let row = ObjectRow {
         bucket: d.destination_bucket.clone(),
