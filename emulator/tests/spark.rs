@@ -1,7 +1,8 @@
 //! The `spark` executor for real: the `oci-emulator` binary with `--executor spark` runs PySpark
 //! jobs with the pinned pyspark (`spark/requirements.txt`, cached venv under the target dir,
 //! Java 17+ on PATH) over a real socket. The lab-shaped job reads a CSV object, aggregates and
-//! writes Parquet, also to a path it builds itself; the rows are decoded with pyarrow. A job
+//! writes Parquet, also to a path it builds itself; a SQL application does the same through
+//! Spark SQL; the rows are decoded with pyarrow. A job
 //! that raises fails with its traceback tail; cancel and max duration stop the JVM (checked in
 //! the process table); runs beyond the one slot wait in ACCEPTED; the driver JVM is capped
 //! and has no UI; a missing object grant fails the run before any JVM starts. Spark
@@ -104,6 +105,13 @@ print("orders read:", orders.count())
 spark.stop()
 "#;
 
+const SQL_JOB: &str = r#"
+CREATE TEMPORARY VIEW sales USING csv
+  OPTIONS (path 'oci://dataflow-lab-input@${ns}/sales.csv', header 'true', inferSchema 'true');
+INSERT OVERWRITE DIRECTORY 'oci://dataflow-lab-output@${ns}/sql/totals/' USING parquet
+  SELECT region, ROUND(SUM(amount), 2) AS total FROM sales GROUP BY region;
+"#;
+
 const RAISING_JOB: &str = r#"
 from pyspark.sql import SparkSession
 spark = SparkSession.builder.getOrCreate()
@@ -147,6 +155,7 @@ async fn lab(c: &Real, ns: &str, statements: &[&str]) -> String {
         ("scripts%2Flab.py", LAB_JOB),
         ("scripts%2Fraise.py", RAISING_JOB),
         ("scripts%2Fsleep.py", SLEEPING_JOB),
+        ("scripts%2Ftotals.sql", SQL_JOB),
     ] {
         c.call(
             "PUT",
@@ -506,6 +515,32 @@ async fn lab_job_runs_for_real_writes_parquet_and_driver_logs() {
     assert!(
         processes_mentioning(&id).is_empty(),
         "no process of the run is left"
+    );
+
+    // A SQL application: its statements run through Spark SQL, `${name}` filled from the run's
+    // parameters, the oci:// locations in the SQL text resolved like any other.
+    let sql = create_run(
+        &c,
+        &ns,
+        &comp,
+        "totals.sql",
+        json!({
+            "arguments": [],
+            "parameters": [{"name": "ns", "value": ns}],
+        }),
+    )
+    .await;
+    let done = wait_run(&c, &sql, 300, |_| {}, terminal).await;
+    assert_eq!(done["lifecycleState"], "SUCCEEDED", "{done}");
+    assert_eq!(done["language"], "SQL");
+    let rows = decode_parquet(&c, &ns, "sql/totals/", &python).await;
+    assert_eq!(
+        rows,
+        vec![
+            json!({"region": "APAC", "total": 340.5}),
+            json!({"region": "EMEA", "total": 108.99}),
+            json!({"region": "NA", "total": 5.0}),
+        ]
     );
 }
 
