@@ -301,7 +301,7 @@ pub fn check_job(job: &Job<'_>, diags: &mut Diagnostics) {
     );
     if let Some(v) = job.spark_version
         && !v.is_empty()
-        && !dataflow_catalog::SPARK_VERSIONS.contains(&v)
+        && !oci_client::services::dataflow_catalog::SPARK_VERSIONS.contains(&v)
     {
         diags.attribute_warning(
             AttributePath::new("spark_version"),
@@ -309,7 +309,7 @@ pub fn check_job(job: &Job<'_>, diags: &mut Diagnostics) {
             format!(
                 "Data Flow does not list Spark version {v:?}; the supported versions are {}. The \
                  service will most likely refuse it.",
-                dataflow_catalog::SPARK_VERSIONS.join(", ")
+                oci_client::services::dataflow_catalog::SPARK_VERSIONS.join(", ")
             ),
         );
     }
@@ -403,7 +403,7 @@ fn check_shape(
     let Some(shape) = shape else { return };
     let cfg_attr = format!("{attr}_config");
     let cfg = config.first();
-    if dataflow_catalog::FIXED_SHAPES.contains(&shape) {
+    if oci_client::services::dataflow_catalog::FIXED_SHAPES.contains(&shape) {
         if cfg.is_some_and(|c| !c.ocpus.is_null() || !c.memory_in_gbs.is_null()) {
             diags.attribute_error(
                 AttributePath::new(&cfg_attr),
@@ -416,13 +416,13 @@ fn check_shape(
         }
         return;
     }
-    let Some(flex) = dataflow_catalog::flex_shape(shape) else {
+    let Some(flex) = oci_client::services::dataflow_catalog::flex_shape(shape) else {
         diags.attribute_warning(
             AttributePath::new(attr),
             "Unknown Shape",
             format!(
                 "Data Flow does not list the shape {shape:?}; the known shapes are {}.",
-                dataflow_catalog::all_shape_names().join(", ")
+                oci_client::services::dataflow_catalog::all_shape_names().join(", ")
             ),
         );
         return;

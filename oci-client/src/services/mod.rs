@@ -4,6 +4,7 @@
 //! the known values as constants) so an unknown value from the service is kept, not rejected.
 
 pub mod dataflow;
+pub mod dataflow_catalog;
 pub mod identity;
 pub mod objectstorage;
 

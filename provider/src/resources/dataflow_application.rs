@@ -172,8 +172,9 @@ impl Resource for ApplicationResource {
                 setting(a).validator(df::minutes_validator())
             })
             .attribute("language", |a| {
-                a.required()
-                    .validator(validators::one_of(dataflow_catalog::LANGUAGES))
+                a.required().validator(validators::one_of(
+                    oci_client::services::dataflow_catalog::LANGUAGES,
+                ))
             })
             .attribute("logs_bucket_uri", |a| {
                 setting(a).validator(df::oci_uri(false))
@@ -203,9 +204,9 @@ impl Resource for ApplicationResource {
             .attribute("time_updated", |a| a.computed())
             .block("timeouts", timeouts::block)
             .attribute("type", |a| {
-                setting(a)
-                    .requires_replace()
-                    .validator(validators::one_of(dataflow_catalog::APPLICATION_TYPES))
+                setting(a).requires_replace().validator(validators::one_of(
+                    oci_client::services::dataflow_catalog::APPLICATION_TYPES,
+                ))
             })
             .attribute("warehouse_bucket_uri", |a| {
                 setting(a).validator(df::oci_uri(false))
@@ -328,16 +329,26 @@ impl Resource for ApplicationResource {
         }
         let spec = WaitSpec::new(&["DELETED"], &["DELETING"], timeout).or_gone();
         let what = format!("Data Flow application {id}");
-        client
-            .wait_for(&what, &spec, || async {
-                client.get_application_opt(&id).await
-            })
-            .await
-            .or_diag(
-                diags,
-                "Delete Data Flow Application Error",
-                &format!("waiting for application {id} to be DELETED"),
-            );
+        let wait = client.wait_for(&what, &spec, || async {
+            client.get_application_opt(&id).await
+        });
+        // Interrupted: the delete was sent; the application stays in state and the next destroy
+        // finds it DELETED (or deletes it again).
+        let waited = tokio::select! {
+            r = wait => r,
+            () = req.cancel.cancelled() => {
+                diags.error(
+                    "Delete Data Flow Application Interrupted",
+                    format!("Terraform was interrupted while application {id} was being deleted."),
+                );
+                return;
+            }
+        };
+        waited.or_diag(
+            diags,
+            "Delete Data Flow Application Error",
+            &format!("waiting for application {id} to be DELETED"),
+        );
     }
 
     async fn import(

@@ -260,7 +260,9 @@ impl Resource for RunResource {
             .block("timeouts", timeouts::block)
             .attribute("total_ocpu", lasting)
             .attribute("type", |a| {
-                fixed(a).validator(validators::one_of(dataflow_catalog::APPLICATION_TYPES))
+                fixed(a).validator(validators::one_of(
+                    oci_client::services::dataflow_catalog::APPLICATION_TYPES,
+                ))
             })
             .attribute("warehouse_bucket_uri", |a| {
                 fixed(a).validator(df::oci_uri(false))

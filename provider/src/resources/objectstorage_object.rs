@@ -17,8 +17,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use oci_client::services::objectstorage::{
-    FileUpload, GetObjectOptions, ObjectBody, ObjectHead, ObjectKey, PutObjectOptions,
-    RenameObjectDetails, md5_base64, normalize_md5,
+    FileDigest, FileUpload, GetObjectOptions, ObjectBody, ObjectHead, ObjectKey, PutObjectOptions,
+    RenameObjectDetails, normalize_md5,
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -205,13 +205,10 @@ impl Resource for ObjectResource {
         }
         // What Object Storage will report for the bytes we will upload.
         let expected = match (&config.content, &config.source) {
-            (Value::Known(content), _) => {
-                Some(Ok((md5_base64(content.as_bytes()), content.len() as u64)))
-            }
+            (Value::Known(content), _) => Some(Ok(FileDigest::of_bytes(content.as_bytes()))),
             (Value::Null, Value::Known(path)) => Some(
                 FileUpload::default()
                     .expected_digest(Path::new(path))
-                    .map(|d| (d.md5, d.len))
                     .map_err(|e| {
                         let cause = std::error::Error::source(&e).map(ToString::to_string);
                         format!(
@@ -220,11 +217,11 @@ impl Resource for ObjectResource {
                         )
                     }),
             ),
-            (Value::Null, Value::Null) => Some(Ok((md5_base64(b""), 0))),
+            (Value::Null, Value::Null) => Some(Ok(FileDigest::of_bytes(b""))),
             _ => None,
         };
         match expected {
-            Some(Ok((md5, len))) => {
+            Some(Ok(FileDigest { md5, len })) => {
                 if let Some(given) = config.content_md5.as_known()
                     && normalize_md5(given).as_deref() != Some(md5.as_str())
                 {

@@ -25,8 +25,8 @@ fn invalid(msg: impl Into<String>) -> Invalid {
     Invalid(msg.into())
 }
 
-// The lists are shared with the provider's plan-time checks (one source; see dataflow-catalog).
-pub use dataflow_catalog::{
+// The lists live in `catalog.rs` (cross-checked against the provider's copy by a test).
+pub use super::catalog::{
     APPLICATION_TYPES as TYPES, FIXED_SHAPES, LANGUAGES, SPARK_VERSIONS, flex_shape,
 };
 
@@ -150,7 +150,7 @@ pub fn shape(field: &str, shape: &str, config: Option<&ShapeConfig>) -> Check {
     let Some(flex) = flex_shape(shape) else {
         return Err(invalid(format!(
             "{field} '{shape}' is not supported; supported shapes: {}",
-            dataflow_catalog::all_shape_names().join(", ")
+            super::catalog::all_shape_names().join(", ")
         )));
     };
     let (ocpus, mem) = match config {

@@ -49,6 +49,16 @@ pub struct FileDigest {
     pub len: u64,
 }
 
+impl FileDigest {
+    /// The digest of bytes sent in one PutObject (inline content).
+    pub fn of_bytes(bytes: &[u8]) -> Self {
+        Self {
+            md5: md5_base64(bytes),
+            len: bytes.len() as u64,
+        }
+    }
+}
+
 impl FileUpload {
     /// Whether a file of `len` bytes is uploaded in parts.
     pub fn is_multipart(&self, len: u64) -> bool {
@@ -212,6 +222,13 @@ mod tests {
             Some("XUFAKrxLKna5cZ2REBfFkg==-3")
         );
         assert_eq!(normalize_md5("nope"), None);
+        assert_eq!(
+            FileDigest::of_bytes(b"hello"),
+            FileDigest {
+                md5: "XUFAKrxLKna5cZ2REBfFkg==".into(),
+                len: 5
+            }
+        );
         assert_eq!(normalize_md5("XUFAKrxLKna5cZ2REBfFkg==-x"), None);
     }
 

@@ -1,10 +1,10 @@
-//! What OCI Data Flow supports, in one place.
+//! What OCI Data Flow supports: Spark versions, languages, types, shapes and flexible-shape limits.
 //!
-//! The provider warns or fails at plan time from these lists and the emulator answers
-//! `400 InvalidParameter` from the same lists, so the two can never disagree about which Spark
-//! version or shape exists. It is a crate of its own, with no dependencies, because the emulator
-//! must not depend on `oci-client` (their wire structs are written apart on purpose, DESIGN.md):
-//! these are facts about the service, not wire format, so sharing them hides no mistake.
+//! The provider warns or fails at plan time from these lists. The emulator keeps its own copy
+//! (`emulator/src/services/dataflow/catalog.rs`) because it must not depend on `oci-client`
+//! (DESIGN.md: the two sides are written apart so one mistake cannot pass both);
+//! `acceptance-tests/tests/dataflow_catalog.rs` fails when the two copies disagree, so this is one
+//! list in effect.
 //!
 //! Sources: the Data Flow documentation's "Supported Spark versions" and "Supported compute
 //! shapes" pages, and the Compute documentation's flexible shape limits.
