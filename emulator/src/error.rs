@@ -187,5 +187,33 @@ impl From<serde_json::Error> for ApiError {
     }
 }
 
+/// The error a streamed object body ends with when its SHA-256 is not the signed
+/// `x-content-sha256` (see `middleware::auth`); readers of a body turn it into a 401.
+#[derive(Debug, thiserror::Error)]
+#[error("the x-content-sha256 header does not match the SHA-256 of the body")]
+pub struct BodyHashMismatch;
+
+impl ApiError {
+    /// The error for a failure while reading a streamed request body: 401 for
+    /// [`BodyHashMismatch`], 400 `CannotParseRequest` for anything else.
+    pub fn body_read(e: axum::Error) -> Self {
+        let inner = e.into_inner();
+        // The mismatch may arrive wrapped (a body re-wrapped on its way to the handler).
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&*inner);
+        let mut mismatch = false;
+        while let Some(c) = cause {
+            mismatch |= c.is::<BodyHashMismatch>();
+            cause = c.source();
+        }
+        if mismatch {
+            ApiError::not_authenticated(
+                "The x-content-sha256 header does not match the SHA-256 of the body.",
+            )
+        } else {
+            ApiError::cannot_parse(format!("could not read request body: {inner}"))
+        }
+    }
+}
+
 /// Handler result type.
 pub type ApiResult<T> = Result<T, ApiError>;

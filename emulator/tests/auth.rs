@@ -343,3 +343,41 @@ async fn failed_authentication_is_logged_and_changes_nothing() {
         .json();
     assert_eq!(dump["buckets"], serde_json::json!([]));
 }
+
+/// A PutObject that (unusually) signs its body hash is checked while the body streams to disk,
+/// never buffered: the right hash stores the object, a wrong one is a JSON 401 and stores
+/// nothing.
+#[tokio::test]
+async fn a_signed_object_body_hash_is_checked_as_it_streams() {
+    let env = Env::new();
+    env.create_bucket("h").await;
+    let target = format!("/n/{}/b/h/o/signed", env.ns());
+    let good = env.signed_with(
+        (&env.key_id(), &env.key),
+        "PUT",
+        &target,
+        b"exact body".to_vec(),
+        true,
+        &[],
+    );
+    env.send(good).await.expect(200);
+    // Signed for one body, sent with another of the same length.
+    let mut bad = env.signed_with(
+        (&env.key_id(), &env.key),
+        "PUT",
+        &format!("/n/{}/b/h/o/tampered", env.ns()),
+        b"exact body".to_vec(),
+        true,
+        &[],
+    );
+    *bad.body_mut() = Body::from(b"EXACT BODY".to_vec());
+    let r = env.send(bad).await;
+    assert_401(&r);
+    let got = env.call("GET", &target, "").await.expect(200);
+    assert_eq!(got.body, b"exact body");
+    env.call("GET", &format!("/n/{}/b/h/o/tampered", env.ns()), "")
+        .await
+        .expect_error(404, "ObjectNotFound");
+    let blobs = std::fs::read_dir(env.state.blob_dir()).unwrap().count();
+    assert_eq!(blobs, 1, "the tampered body's file was removed");
+}

@@ -304,3 +304,90 @@ proptest! {
         }
     }
 }
+
+/// JSON documents of any shape whose keys are the real field names: the create and update
+/// bodies' deserializers and validators see well-formed JSON of wrong types and values.
+fn json_body() -> impl Strategy<Value = String> {
+    use serde_json::Value as J;
+    let key = prop_oneof![
+        Just("name"),
+        Just("compartmentId"),
+        Just("description"),
+        Just("statements"),
+        Just("matchingRule"),
+        Just("displayName"),
+        Just("language"),
+        Just("sparkVersion"),
+        Just("driverShape"),
+        Just("executorShape"),
+        Just("numExecutors"),
+        Just("fileUri"),
+        Just("arguments"),
+        Just("parameters"),
+        Just("applicationId"),
+        Just("configuration"),
+        Just("driverShapeConfig"),
+        Just("freeformTags"),
+        Just("definedTags"),
+        Just("metadata"),
+        Just("versioning"),
+        Just("object"),
+        Just("partsToCommit"),
+        Just("sourceName"),
+        Just("newName"),
+        Just("timeAmount"),
+        Just("duration"),
+    ];
+    let leaf = prop_oneof![
+        Just(J::Null),
+        any::<bool>().prop_map(J::Bool),
+        any::<i64>().prop_map(J::from),
+        any::<f64>().prop_map(J::from),
+        ".{0,8}".prop_map(J::String),
+        Just(J::from("ocid1.tenancy.oc1..x")),
+        Just(J::from("oci://b@ns/p")),
+        Just(J::from("Allow group g to read buckets in tenancy")),
+    ];
+    let value = leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(J::Array),
+            prop::collection::btree_map("[a-zA-Z]{1,8}", inner, 0..4)
+                .prop_map(|m| J::Object(m.into_iter().collect())),
+        ]
+    });
+    prop::collection::btree_map(key, value, 0..6).prop_map(|m| {
+        J::Object(m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()).to_string()
+    })
+}
+
+proptest! {
+    /// Every JSON-bodied create and update, fed arbitrary documents: OCI-shaped answers, never
+    /// a 5xx.
+    #[test]
+    fn any_json_body_on_any_create_or_update_is_answered_in_oci_shape(
+        target in prop_oneof![
+            Just(("POST", "/n/{ns}/b")),
+            Just(("POST", "/n/{ns}/b/fuzzj/u")),
+            Just(("POST", "/n/{ns}/b/fuzzj/actions/renameObject")),
+            Just(("POST", "/n/{ns}/b/fuzzj/actions/copyObject")),
+            Just(("POST", "/n/{ns}/b/fuzzj/retentionRules")),
+            Just(("POST", "/n/{ns}/b/fuzzj")),
+            Just(("POST", "/20160918/policies")),
+            Just(("POST", "/20160918/dynamicGroups")),
+            Just(("POST", "/20160918/compartments")),
+            Just(("POST", "/20200129/applications")),
+            Just(("POST", "/20200129/runs")),
+        ],
+        body in json_body(),
+    ) {
+        let (env, rt) = fixture();
+        rt.block_on(async {
+            static BUCKET: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+            BUCKET.get_or_init(|| async { env.create_bucket("fuzzj").await; }).await;
+        });
+        let (method, path) = target;
+        let path = path.replace("{ns}", &env.ns());
+        let r = send(env.signed(method, &path, body.clone().into_bytes(), &[]));
+        assert_oci_shaped(&r).map_err(|e| TestCaseError::fail(format!("{method} {path} {body}: {e}")))?;
+    }
+}

@@ -745,7 +745,18 @@ async fn descriptor_exhaustion_is_logged_once_and_survived() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("prlimit (util-linux) runs the emulator with a low descriptor limit");
-    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    // prlimit execs the emulator, so the child is the emulator: killed even if we panic.
+    struct KillOnDrop(std::process::Child);
+    impl Drop for KillOnDrop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let stdout = child.stdout.take().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let child = KillOnDrop(child);
+    let mut stdout = std::io::BufReader::new(stdout);
     let mut endpoint = String::new();
     stdout.read_line(&mut endpoint).unwrap();
     let addr: std::net::SocketAddr = endpoint
@@ -754,7 +765,6 @@ async fn descriptor_exhaustion_is_logged_once_and_survived() {
         .parse()
         .unwrap();
     let (line_tx, line_rx) = std::sync::mpsc::channel::<String>();
-    let stderr = child.stderr.take().unwrap();
     std::thread::spawn(move || {
         for line in std::io::BufReader::new(stderr)
             .lines()
@@ -800,8 +810,7 @@ async fn descriptor_exhaustion_is_logged_once_and_survived() {
             other => panic!("the emulator did not recover: {other:?}"),
         }
     }
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(child);
     lines.extend(line_rx.try_iter());
     let failures = lines.iter().filter(|l| l.contains("accept failed")).count();
     assert!(

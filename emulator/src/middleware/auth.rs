@@ -2,7 +2,7 @@
 //! (oci-api.md §1.10 is the checklist this follows step by step).
 
 use crate::clock::parse_http_date;
-use crate::error::ApiError;
+use crate::error::{ApiError, BodyHashMismatch};
 use crate::extract::MAX_JSON_BODY;
 use crate::request::Principal;
 use crate::state::AppState;
@@ -247,14 +247,9 @@ fn verify_while_streaming(body: Body, claimed: String) -> Body {
                     hasher.update(&chunk);
                     Some((Ok(chunk), Some((stream, hasher, claimed))))
                 }
-                Some(Err(e)) => Some((Err(std::io::Error::other(e)), None)),
+                Some(Err(e)) => Some((Err(axum::BoxError::from(e)), None)),
                 None if STANDARD.encode(hasher.finalize()) == claimed => None,
-                None => Some((
-                    Err(std::io::Error::other(
-                        "the x-content-sha256 header does not match the SHA-256 of the body",
-                    )),
-                    None,
-                )),
+                None => Some((Err(axum::BoxError::from(BodyHashMismatch)), None)),
             }
         });
     Body::from_stream(checked)

@@ -649,8 +649,7 @@ pub async fn write_blob(dir: &Path, body: axum::body::Body) -> Result<WrittenBlo
         let mut size: i64 = 0;
         let mut stream = body.into_data_stream();
         while let Some(chunk) = stream.next().await {
-            let chunk = chunk
-                .map_err(|e| ApiError::cannot_parse(format!("could not read request body: {e}")))?;
+            let chunk = chunk.map_err(ApiError::body_read)?;
             hasher.update(&chunk);
             size += chunk.len() as i64;
             out.write_all(&chunk).await?;
