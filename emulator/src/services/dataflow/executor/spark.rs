@@ -536,9 +536,24 @@ async fn execute(
             cmd.arg(&staged.app_file).args(&args);
         }
     }
+    // PySpark's driver Python is the JVM's child: it gets the same death signal through a
+    // wrapper, so it cannot outlive the JVM either.
+    let driver_python = dir.join("app/_driver_python");
+    let quote = |p: &Path| format!("'{}'", p.display().to_string().replace('\'', "'\\''"));
+    std::fs::write(
+        &driver_python,
+        format!(
+            "#!/bin/sh\nexec {py} -c '{PDEATHSIG_SHIM}' {py} \"$@\"\n",
+            py = quote(&env.python)
+        ),
+    )?;
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&driver_python, std::fs::Permissions::from_mode(0o755))?;
+    }
     cmd.env("SPARK_HOME", &env.spark_home)
         .env("PYSPARK_PYTHON", &env.python)
-        .env("PYSPARK_DRIVER_PYTHON", &env.python)
+        .env("PYSPARK_DRIVER_PYTHON", &driver_python)
         .env("SPARK_LOCAL_IP", "127.0.0.1")
         .env("SPARK_LOCAL_DIRS", dir.join("tmp"))
         .env("SPARK_CONF_DIR", dir.join("conf"))
