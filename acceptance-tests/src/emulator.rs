@@ -95,6 +95,19 @@ impl Emulator {
                 &["--listen", "127.0.0.1:0"][..]
             })
             .args(extra)
+            // Run IAM and the Spark executor are opt-in here: a test passes `--run-iam enforce`
+            // (the binary's default) or `--executor spark --spark-python <venv>/bin/python` to
+            // get them; the others test the API with simulated runs and no policies.
+            .args(if extra.contains(&"--run-iam") {
+                &[][..]
+            } else {
+                &["--run-iam", "off"][..]
+            })
+            .args(if extra.contains(&"--executor") {
+                &[][..]
+            } else {
+                &["--executor", "simulated"][..]
+            })
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

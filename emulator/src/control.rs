@@ -37,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/_emulator/iam", put(set_iam).get(get_iam))
         .route("/_emulator/info", get(info))
+        .merge(services::dataflow::control::routes())
 }
 
 async fn reset(State(state): State<AppState>) -> ApiResult<StatusCode> {

@@ -39,7 +39,11 @@
 //! * **Compartments** are shared (`compartments.rs`): `state.require_compartment(id)`,
 //!   `state.create_compartment(..)`, `compartments::get/list`.
 //! * **Between services**: never another service's `store`; Object Storage offers
-//!   `services::objectstorage::api` (bucket exists, object size, read and put an object).
+//!   `services::objectstorage::api` (bucket facts, object sizes, read, put and delete an
+//!   object), IAM offers `services::identity::api` (the policies and dynamic groups in effect,
+//!   for `oci_policy::authorize`).
+//! * **Process-wide service state** (Data Flow's executor runtime) travels in
+//!   `Options::extensions` and is read with `state.extension::<T>()`.
 //! * **Control API**: `control.rs`, under `/_emulator/`, unsigned and never logged.
 //!
 //! ## Module dependencies
@@ -98,7 +102,13 @@ impl AppState {
     /// Open the emulator state in `data_dir` with every service's tables, bootstrapping the
     /// account on first start. (Defined here, at the crate root, because this is where the
     /// service list is composed: `state` knows no service.)
-    pub fn open(data_dir: &Path, options: Options) -> anyhow::Result<AppState> {
+    pub fn open(data_dir: &Path, mut options: Options) -> anyhow::Result<AppState> {
+        use services::dataflow::executor::{Runtime, RuntimeConfig};
+        if options.extensions.get::<Runtime>().is_none() {
+            options
+                .extensions
+                .insert(Runtime::new(RuntimeConfig::default())?);
+        }
         AppState::open_with_schemas(data_dir, options, &services::schemas())
     }
 }
@@ -155,7 +165,11 @@ pub async fn serve_with(
     options: ServeOptions,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
-    let router = app(state);
+    // Spark runs interrupted by a previous stop end FAILED; queued ones start.
+    if let Err(e) = services::dataflow::executor::resume(&state) {
+        tracing::warn!(error = %e, "resuming Data Flow runs failed");
+    }
+    let router = app(state.clone());
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
     builder
@@ -225,5 +239,6 @@ pub async fn serve_with(
         () = graceful.shutdown() => {},
         () = tokio::time::sleep(std::time::Duration::from_secs(5)) => {},
     }
+    services::dataflow::executor::shutdown(&state);
     Ok(())
 }

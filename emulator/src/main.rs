@@ -1,6 +1,7 @@
 //! `oci-emulator serve|config` — a thin front end over the `oci_emulator` library.
 
 use clap::{Parser, Subcommand};
+use oci_emulator::services::dataflow::executor::{ExecutorChoice, IamMode, Runtime, RuntimeConfig};
 use oci_emulator::{AppState, Options};
 use std::io::Write;
 use std::net::SocketAddr;
@@ -42,6 +43,27 @@ enum Command {
         /// Allow listening on a non-loopback address.
         #[arg(long)]
         allow_non_loopback: bool,
+        /// Data Flow executor: `spark` runs applications with a local Apache Spark (Java 17+
+        /// and pyspark needed), `simulated` only emulates them, `auto` picks spark when found.
+        #[arg(long, default_value = "auto", value_parser = ["auto", "spark", "simulated"])]
+        executor: String,
+        /// Python interpreter that can `import pyspark` (default `python3`).
+        #[arg(long, env = "OCI_EMULATOR_SPARK_PYTHON")]
+        spark_python: Option<PathBuf>,
+        /// Spark master for runs: `local[N]`, or `spark://host:port` / `k8s://...` of an
+        /// existing cluster for jobs that outgrow one machine.
+        #[arg(long, default_value = "local[2]")]
+        spark_master: String,
+        /// Spark runs executing at once; further runs wait in ACCEPTED.
+        #[arg(long, default_value_t = 1)]
+        spark_max_concurrent: usize,
+        /// Driver memory of each Spark run (`--driver-memory`).
+        #[arg(long, default_value = "1g")]
+        spark_driver_memory: String,
+        /// How Data Flow runs' IAM is applied: `enforce` (denied access fails the run),
+        /// `soft` (allowed, recorded), `off`.
+        #[arg(long, default_value = "enforce", value_parser = ["enforce", "soft", "off"])]
+        run_iam: String,
     },
     /// Print the OCI config file of a data dir (bootstrapping it if needed).
     Config {
@@ -73,6 +95,12 @@ async fn main() -> anyhow::Result<()> {
             lifecycle_ms,
             region,
             allow_non_loopback,
+            executor,
+            spark_python,
+            spark_master,
+            spark_max_concurrent,
+            spark_driver_memory,
+            run_iam,
         } => {
             if let Some(warning) = exposure_warning(listen, allow_non_loopback)? {
                 eprintln!("{warning}");
@@ -82,12 +110,35 @@ async fn main() -> anyhow::Result<()> {
                     "WARNING: --insecure-no-auth: request signatures are NOT verified; anyone who can reach {listen} can change emulator state"
                 );
             }
-            let options = Options {
+            let runtime = Runtime::new(RuntimeConfig {
+                executor: match executor.as_str() {
+                    "spark" => ExecutorChoice::Spark,
+                    "simulated" => ExecutorChoice::Simulated,
+                    _ => ExecutorChoice::Auto,
+                },
+                python: spark_python,
+                master: spark_master,
+                max_concurrent: spark_max_concurrent,
+                driver_memory: spark_driver_memory,
+                iam_mode: IamMode::parse(&run_iam).unwrap_or(IamMode::Enforce),
+            })?;
+            eprintln!(
+                "oci-emulator: Data Flow executor: {}; run IAM: {}",
+                runtime.describe(),
+                run_iam
+            );
+            let executor_kind = if runtime.is_spark() {
+                "spark"
+            } else {
+                "simulated"
+            };
+            let mut options = Options {
                 region,
                 insecure_no_auth,
                 lifecycle_delay: time::Duration::milliseconds(i64::try_from(lifecycle_ms)?),
                 ..Options::default()
             };
+            options.extensions.insert(runtime);
             let state = AppState::open(&data_dir, options)?;
             let orphans = state.remove_orphan_blobs()?;
             if orphans > 0 {
@@ -110,6 +161,7 @@ async fn main() -> anyhow::Result<()> {
                     "fingerprint": id.fingerprint,
                     "key_file": id.key_file,
                     "pid": std::process::id(),
+                    "dataflow_executor": executor_kind,
                 });
                 writeln!(out, "{line}")?;
             } else {

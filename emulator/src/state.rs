@@ -47,6 +47,9 @@ pub struct Options {
     /// Use this key instead of generating one at first start (tests share one key to save the
     /// RSA-2048 generation time). Ignored when the data dir is already bootstrapped.
     pub bootstrap_key: Option<rsa::RsaPrivateKey>,
+    /// Process-wide values the services keep for themselves (by type), e.g. Data Flow's
+    /// executor; this module never looks inside.
+    pub extensions: http::Extensions,
 }
 
 impl Default for Options {
@@ -57,6 +60,7 @@ impl Default for Options {
             lifecycle_delay: Duration::milliseconds(100),
             clock: Arc::new(SystemClock),
             bootstrap_key: None,
+            extensions: http::Extensions::new(),
         }
     }
 }
@@ -95,6 +99,7 @@ struct Inner {
     /// See [`AppState::retry_token_lock`].
     retry_locks: [Mutex<()>; RETRY_LOCK_STRIPES],
     consistency: crate::consistency::Consistency,
+    extensions: http::Extensions,
 }
 
 /// Lock stripes for retry tokens: enough that unrelated tokens rarely wait on each other.
@@ -132,6 +137,7 @@ impl AppState {
             requests: Mutex::new(std::collections::VecDeque::new()),
             retry_locks: std::array::from_fn(|_| Mutex::new(())),
             consistency: Default::default(),
+            extensions: options.extensions,
         }));
         Ok(state)
     }
@@ -177,6 +183,11 @@ impl AppState {
     /// Tenancy, user, namespace and region created at first start.
     pub fn identity(&self) -> &Bootstrap {
         &self.0.identity
+    }
+
+    /// A value a service put in `Options::extensions`.
+    pub fn extension<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.0.extensions.get::<T>()
     }
 
     pub fn data_dir(&self) -> &Path {

@@ -6,8 +6,9 @@
 //! file's content; a file lock serialises concurrent test runs. If Python, venv or pip fail, the
 //! test fails with their output: it never skips.
 
-use sha2::{Digest, Sha256};
-use std::fs::File;
+mod common;
+
+use common::venv::run_or_fail;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -18,62 +19,13 @@ fn conformance_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("conformance")
 }
 
-/// Run a command to completion; panic with its output unless it succeeds.
-#[track_caller]
-fn run_or_fail(what: &str, cmd: &mut Command) -> String {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("{what}: could not start {cmd:?}: {e}"));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.status.success(),
-        "{what} failed ({}):\n{text}",
-        out.status
-    );
-    text
-}
-
 /// The venv with the pinned `oci` and `oci-cli`, created on first use.
 fn venv() -> PathBuf {
-    let requirements = conformance_dir().join("requirements.txt");
-    let content = std::fs::read(&requirements).expect("read conformance/requirements.txt");
-    let key: String = Sha256::digest(&content)
-        .iter()
-        .take(6)
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    // CARGO_TARGET_TMPDIR is <target>/tmp; the cache lives beside it so `cargo clean` clears it.
-    let root = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .parent()
-        .expect("target dir")
-        .join("conformance-venv");
-    std::fs::create_dir_all(&root).expect("create venv cache dir");
-    let dir = root.join(format!("oci-{key}"));
-    let marker = dir.join(".installed");
-    let lock = File::create(root.join(format!("oci-{key}.lock"))).expect("create lock file");
-    lock.lock().expect("lock the venv cache");
-    if !marker.exists() {
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir).expect("remove a half-built venv");
-        }
-        run_or_fail(
-            "python3 -m venv",
-            Command::new("python3").arg("-m").arg("venv").arg(&dir),
-        );
-        run_or_fail(
-            "pip install of the pinned OCI SDK and CLI",
-            Command::new(dir.join("bin/pip"))
-                .args(["install", "--disable-pip-version-check", "--no-input", "-r"])
-                .arg(&requirements),
-        );
-        std::fs::write(&marker, &content).expect("write venv marker");
-    }
-    drop(lock);
-    dir
+    common::venv::cached_venv(
+        "conformance-venv",
+        "oci",
+        &conformance_dir().join("requirements.txt"),
+    )
 }
 
 /// The emulator binary, killed when dropped (it is our child; nothing else is touched).
@@ -98,6 +50,11 @@ fn start_emulator(data_dir: &Path) -> Emulator {
             "--json",
             "--lifecycle-ms",
             "200",
+            // The SDK and CLI conformance is about the API: simulated runs, no run IAM.
+            "--executor",
+            "simulated",
+            "--run-iam",
+            "off",
             "--data-dir",
         ])
         .arg(data_dir)

@@ -19,5 +19,11 @@ pub const ALL: &[ServiceDef] = &[objectstorage::SERVICE, identity::SERVICE, data
 
 /// Every service's table schema, for `state::AppState::open_with_schemas`.
 pub fn schemas() -> Vec<&'static str> {
-    ALL.iter().map(|s| s.schema).collect()
+    ALL.iter()
+        .map(|s| s.schema)
+        .chain([
+            dataflow::exec_state::SCHEMA,
+            dataflow::executor::authz::SCHEMA,
+        ])
+        .collect()
 }

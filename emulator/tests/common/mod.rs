@@ -4,11 +4,13 @@
 
 pub mod real;
 pub mod signer;
+pub mod venv;
 
 use axum::body::Body;
 use axum::http::{Request, Response, StatusCode};
 use http_body_util::BodyExt;
 use oci_emulator::clock::{ManualClock, http_date};
+use oci_emulator::services::dataflow::executor::{IamMode, Runtime, RuntimeConfig};
 use oci_emulator::{AppState, Options, app};
 use rsa::RsaPrivateKey;
 use rsa::pkcs8::DecodePrivateKey;
@@ -106,6 +108,14 @@ impl Env {
             lifecycle_delay: time::Duration::ZERO,
             ..Options::default()
         };
+        // Run IAM is off unless a test asks for it: most tests are about the API, not policies.
+        options.extensions.insert(
+            Runtime::new(RuntimeConfig {
+                iam_mode: IamMode::Off,
+                ..RuntimeConfig::default()
+            })
+            .expect("simulated runtime"),
+        );
         tweak(&mut options);
         let state = AppState::open(dir.path(), options).expect("open state");
         let key = read_private_key(&state.identity().key_file);

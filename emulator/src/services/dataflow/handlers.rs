@@ -1,5 +1,6 @@
 //! One async fn per Data Flow operation (oci-api.md §3.1).
 
+use super::executor;
 use super::store::{self, Outcome, StoredApp, StoredRun};
 use super::validate::{self, AppSpec, Invalid, OciUri};
 use super::wire::{
@@ -592,7 +593,8 @@ pub async fn create_run(
             parameters: &run.parameters,
         })?;
         let outcome: Outcome = store::plan_outcome(&state, &run)?;
-        let stored = store::insert_run(&state, &run, &outcome)?;
+        let (outcome, plan) = executor::admit(&state, &run, outcome)?;
+        let stored = store::insert_run(&state, &run, &outcome, &plan)?;
         let id = stored.run.id.clone();
         Ok((StoredResponse::json(StatusCode::OK, &etag_headers(&stored.etag), &stored.run)?, Some(id)))
     })?;
@@ -603,6 +605,8 @@ pub async fn create_run(
 /// Settle runs that are due now, and start a timer for the ones that finish later, so logs and
 /// output appear at the finish time even if nobody asks about the run.
 fn schedule_settle(state: &AppState) {
+    // Spark-driven runs: start the queued ones, deliver cancels.
+    executor::poke(state);
     if let Err(e) = store::settle_due(state) {
         tracing::warn!(error = %e, "settling finished runs failed");
     }

@@ -21,13 +21,15 @@ pub struct ProducedLog {
     pub gz: Vec<u8>,
 }
 
-/// The driver's stdout and stderr for a finished run.
-/// `traceback` is the Python traceback of a script that raised (see `store::plan_outcome`).
+/// The driver's stdout and stderr for a finished run. `traceback` is the Python traceback of a
+/// script that raised (see `store::plan_outcome`); `notes` (the executor's lines) follow the
+/// header in stderr.
 pub fn driver_logs(
     run: &Run,
     phase: &RunPhase,
     output: Option<&str>,
     traceback: Option<&str>,
+    notes: &[String],
 ) -> Vec<ProducedLog> {
     let stamp_fmt = format_description!("[year][month][day]T[hour][minute][second]Z");
     let stamp = phase.since.format(&stamp_fmt).unwrap_or_default();
@@ -70,6 +72,7 @@ pub fn driver_logs(
         ),
         format!("{} INFO DataFlow: Arguments {:?}", ts(start), args),
     ];
+    err.extend(notes.iter().map(|n| format!("{} INFO {n}", ts(start))));
     let mut out = Vec::new();
     match phase.state {
         "SUCCEEDED" => {

@@ -1,6 +1,9 @@
 //! Data Flow: `/20200129/...` — applications, runs and run logs (oci-api.md §3.1).
 
 pub mod catalog;
+pub mod control;
+pub mod exec_state;
+pub mod executor;
 mod handlers;
 mod logs;
 mod objects;

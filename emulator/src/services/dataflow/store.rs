@@ -18,7 +18,8 @@
 //! exists so the lab's "output written" check is meaningful). Settling happens on the next Data
 //! Flow request after the finish time, and at the finish time through a timer started at create.
 
-use super::logs;
+use super::exec_state::{self, ExecPlan, ExecView};
+use super::logs::{self, ProducedLog};
 use super::objects;
 use super::run::{RunPhase, effective_arguments};
 use super::validate::OciUri;
@@ -413,11 +414,17 @@ struct RunRow {
     /// How long CANCELING lasts; absent for runs cancelled before this was recorded.
     cancel_delay_ms: Option<i64>,
     traceback: Option<String>,
+    /// The executor's row (`exec_state`); a Spark-driven run takes its state from it.
+    exec: Option<ExecView>,
 }
 
+/// The run columns, its facts, and the executor's row as one JSON value
+/// (`exec_state::ExecView`).
 const RUN_COLUMNS: &str = "time_created, delay_ms, outcome, details, time_canceled, settled, etag, doc, \
      (SELECT cancel_delay_ms FROM df_run_facts f WHERE f.run_id = df_runs.id), \
-     (SELECT traceback FROM df_run_facts f WHERE f.run_id = df_runs.id)";
+     (SELECT traceback FROM df_run_facts f WHERE f.run_id = df_runs.id), \
+     (SELECT json_object('executor', executor, 'state', state, 'started', time_started, 'ended', time_ended, 'details', details) \
+      FROM df_run_exec WHERE run_id = df_runs.id)";
 
 fn read_run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
     Ok(RunRow {
@@ -431,6 +438,7 @@ fn read_run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
         doc: r.get(7)?,
         cancel_delay_ms: r.get(8)?,
         traceback: r.get(9)?,
+        exec: ExecView::parse(r.get(10)?),
     })
 }
 
@@ -456,7 +464,15 @@ fn run_phase(row: &RunRow, now: OffsetDateTime) -> RunPhase {
     let d = Duration::milliseconds(row.delay_ms);
     let created = parse_rfc3339(&row.time_created).unwrap_or(now);
     let started = created.saturating_add(d);
-    if let Some(cancel) = row.time_canceled.as_deref().and_then(parse_rfc3339) {
+    let canceled = row.time_canceled.as_deref().and_then(parse_rfc3339);
+    if let Some(phase) = row
+        .exec
+        .as_ref()
+        .and_then(|e| e.phase(created, canceled, now))
+    {
+        return phase;
+    }
+    if let Some(cancel) = canceled {
         // CANCELING lasts the lifecycle delay in effect when DeleteRun came, so a test can start a
         // long run and still see it cancelled quickly.
         let cd = row.cancel_delay_ms.map_or(d, Duration::milliseconds);
@@ -506,7 +522,10 @@ fn hydrate_run(row: &RunRow, now: OffsetDateTime) -> Result<(Run, RunPhase), Api
             .max(parse_rfc3339(&run.time_updated).unwrap_or(phase.since)),
     );
     run.lifecycle_details = match phase.state {
-        "FAILED" => row.details.clone(),
+        "FAILED" => match row.exec.as_ref().filter(|e| e.drives()) {
+            Some(e) => e.details.clone(),
+            None => row.details.clone(),
+        },
         "CANCELING" | "CANCELED" => Some("Run was cancelled by the user (DeleteRun).".to_owned()),
         "STOPPING" | "STOPPED" => Some(format!(
             "Run was stopped by Data Flow: it ran longer than maxDurationInMinutes ({} minutes).",
@@ -542,7 +561,12 @@ fn run_row(c: &Connection, id: &str) -> Result<Option<RunRow>, ApiError> {
     .optional()?)
 }
 
-pub fn insert_run(state: &AppState, run: &Run, outcome: &Outcome) -> Result<StoredRun, ApiError> {
+pub fn insert_run(
+    state: &AppState,
+    run: &Run,
+    outcome: &Outcome,
+    plan: &ExecPlan,
+) -> Result<StoredRun, ApiError> {
     let now = state.now();
     let delay_ms = state.lifecycle_delay().whole_milliseconds() as i64;
     let row = RunRow {
@@ -556,8 +580,16 @@ pub fn insert_run(state: &AppState, run: &Run, outcome: &Outcome) -> Result<Stor
         doc: serde_json::to_string(run)?,
         cancel_delay_ms: None,
         traceback: outcome.traceback.clone(),
+        exec: plan.spark.then(|| ExecView {
+            executor: plan.executor.to_owned(),
+            state: Some("ACCEPTED".to_owned()),
+            started: None,
+            ended: None,
+            details: None,
+        }),
     };
     state.tx(|tx| {
+        exec_state::insert(tx, &run.id, plan)?;
         tx.execute(
             "INSERT INTO df_runs (id, compartment_id, application_id, time_created, delay_ms, outcome, details, time_canceled, settled, etag, doc) VALUES (?1,?2,?3,?4,?5,?6,?7,NULL,0,?8,?9)",
             (&run.id, &run.compartment_id, &run.application_id, &row.time_created, delay_ms, &row.outcome, &row.details, &row.etag, &row.doc),
@@ -696,6 +728,9 @@ pub fn settle_due(state: &AppState) -> Result<(), ApiError> {
         Ok(rows)
     })?;
     for row in rows {
+        if row.exec.as_ref().is_some_and(ExecView::drives) {
+            continue; // the executor settles its own runs
+        }
         let (run, phase) = hydrate_run(&row, now)?;
         if !phase.terminal || row.settled {
             continue;
@@ -739,14 +774,53 @@ fn settle(state: &AppState, run: &Run, phase: &RunPhase) -> Result<(), ApiError>
         .optional()?
         .flatten())
     })?;
-    let produced = logs::driver_logs(run, phase, output_note.as_deref(), traceback.as_deref());
-    let time = rfc3339_millis(phase.since);
+    let notes = exec_state::notes(state, &run.id)?;
+    let produced = logs::driver_logs(
+        run,
+        phase,
+        output_note.as_deref(),
+        traceback.as_deref(),
+        &notes,
+    );
+    record_logs(state, run, &produced, phase.since)?;
+    state.tx(|tx| set_metrics(tx, &run.id, read, written))
+}
+
+fn set_metrics(
+    tx: &rusqlite::Transaction<'_>,
+    run_id: &str,
+    read: i64,
+    written: i64,
+) -> Result<(), ApiError> {
+    let mut doc: Run = serde_json::from_str(&tx.query_row(
+        "SELECT doc FROM df_runs WHERE id = ?1",
+        [run_id],
+        |r| r.get::<_, String>(0),
+    )?)?;
+    doc.data_read_in_bytes = read;
+    doc.data_written_in_bytes = written;
+    tx.execute(
+        "UPDATE df_runs SET doc = ?1 WHERE id = ?2",
+        (serde_json::to_string(&doc)?, run_id),
+    )?;
+    Ok(())
+}
+
+/// Store a run's logs (ListRunLogs/GetRunLog) and, when it has a logs bucket, put them under
+/// `<prefix><run id>/` there, as Data Flow names them.
+pub fn record_logs(
+    state: &AppState,
+    run: &Run,
+    produced: &[ProducedLog],
+    time: OffsetDateTime,
+) -> Result<(), ApiError> {
+    let time = rfc3339_millis(time);
     let logs_target = run
         .logs_bucket_uri
         .as_deref()
         .and_then(|l| OciUri::parse("logsBucketUri", l).ok())
         .filter(|u| u.namespace == state.identity().namespace);
-    for log in &produced {
+    for log in produced {
         if let Some(u) = &logs_target
             && objects::bucket_exists(state, &u.namespace, &u.bucket)?
         {
@@ -767,19 +841,32 @@ fn settle(state: &AppState, run: &Run, phase: &RunPhase) -> Result<(), ApiError>
         }
     }
     state.tx(|tx| {
-        for log in &produced {
+        for log in produced {
             tx.execute(
                 "INSERT OR REPLACE INTO df_run_logs (run_id, name, source, type, time_created, body) VALUES (?1,?2,?3,?4,?5,?6)",
                 (&run.id, &log.name, log.source, log.kind, &time, &log.gz),
             )?;
         }
-        let mut doc: Run = serde_json::from_str(&tx.query_row("SELECT doc FROM df_runs WHERE id = ?1", [&run.id], |r| r.get::<_, String>(0))?)?;
-        doc.data_read_in_bytes = read;
-        doc.data_written_in_bytes = written;
-        tx.execute(
-            "UPDATE df_runs SET doc = ?1 WHERE id = ?2",
-            (serde_json::to_string(&doc)?, &run.id),
-        )?;
+        Ok(())
+    })
+}
+
+/// The executor finished a Spark-driven run: measured metrics, terminal state and "settled",
+/// in one transaction, after its output and logs were written (so a client that sees the
+/// terminal state finds them).
+pub fn finish_executed(
+    state: &AppState,
+    run_id: &str,
+    read: i64,
+    written: i64,
+    terminal: &str,
+    details: Option<&str>,
+) -> Result<(), ApiError> {
+    let now = state.now();
+    state.tx(|tx| {
+        set_metrics(tx, run_id, read, written)?;
+        exec_state::set_terminal(tx, run_id, terminal, details, now)?;
+        tx.execute("UPDATE df_runs SET settled = 1 WHERE id = ?1", [run_id])?;
         Ok(())
     })
 }
@@ -1059,6 +1146,7 @@ mod tests {
             doc: "{}".into(),
             cancel_delay_ms: None,
             traceback: None,
+            exec: None,
         }
     }
 

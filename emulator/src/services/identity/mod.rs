@@ -3,6 +3,7 @@
 //! Compartments are stored by `crate::compartments` (shared with every service and the control
 //! API); this module only serves them over IAM's paths.
 
+pub mod api;
 mod handlers;
 pub mod home;
 pub mod rewrite;

@@ -95,3 +95,68 @@ pub fn put_object(
 pub fn check_object_name(name: &str) -> Result<(), ApiError> {
     super::model::validate_object_name(name)
 }
+
+/// What an authorisation check needs to know about a bucket: its compartment (policies are
+/// scoped by compartment) and its OCID. `None` if the bucket does not exist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BucketFacts {
+    pub name: String,
+    pub id: String,
+    pub compartment_id: String,
+}
+
+pub fn bucket_facts(
+    state: &AppState,
+    ns: &str,
+    bucket: &str,
+) -> Result<Option<BucketFacts>, ApiError> {
+    Ok(state
+        .db(|c| store::get_bucket(c, ns, bucket))?
+        .map(|b| BucketFacts {
+            name: b.name,
+            id: b.id,
+            compartment_id: b.compartment_id,
+        }))
+}
+
+/// Names of every bucket in namespace `ns`, in name order.
+pub fn bucket_names(state: &AppState, ns: &str) -> Result<Vec<String>, ApiError> {
+    state.db(|c| {
+        Ok(store::all_buckets(c, ns)?
+            .into_iter()
+            .map(|b| b.name)
+            .collect())
+    })
+}
+
+/// Name and size of every object in a bucket, in name order.
+pub fn object_sizes(
+    state: &AppState,
+    ns: &str,
+    bucket: &str,
+) -> Result<Vec<(String, i64)>, ApiError> {
+    let mut out = Vec::new();
+    state.db(|c| {
+        store::scan_objects(c, ns, bucket, "", |o| {
+            out.push((o.name, o.size));
+            true
+        })
+    })?;
+    Ok(out)
+}
+
+/// Delete an object as DeleteObject would (row first, then its body). Deleting an object that
+/// does not exist is not an error here: the caller mirrors a directory that no longer has it.
+pub fn delete_object(state: &AppState, ns: &str, bucket: &str, name: &str) -> Result<(), ApiError> {
+    let blob = state.tx(|tx| {
+        let old = store::get_object(tx, ns, bucket, name)?;
+        if old.is_some() {
+            store::delete_object(tx, ns, bucket, name)?;
+        }
+        Ok(old.map(|o| o.blob))
+    })?;
+    if let Some(blob) = blob {
+        let _ = std::fs::remove_file(state.blob_dir().join(blob));
+    }
+    Ok(())
+}

@@ -295,6 +295,15 @@ pub fn list_buckets(
     )
 }
 
+/// Every bucket of a namespace, all compartments, in name order.
+pub fn all_buckets(conn: &Connection, ns: &str) -> Result<Vec<Bucket>, ApiError> {
+    query_docs(
+        conn,
+        "SELECT doc FROM os_buckets WHERE namespace = ?1 ORDER BY name",
+        [ns],
+    )
+}
+
 /// Object count and total size of a bucket.
 pub fn bucket_usage(conn: &Connection, ns: &str, bucket: &str) -> Result<(i64, i64), ApiError> {
     Ok(conn.query_row(
