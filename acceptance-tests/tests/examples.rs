@@ -193,3 +193,20 @@ fn dataflow_lab_example_applies_without_drift_and_destroys_cleanly() {
     env.wd.destroy();
     env.assert_nothing_left();
 }
+
+/// Every example is in `terraform fmt` style, so users copy canonical HCL (and CI diffs stay clean).
+#[test]
+fn examples_are_terraform_fmt_clean() {
+    let out = std::process::Command::new(tfplugin::testing::terraform_path())
+        .args(["fmt", "-check", "-recursive", "-diff", "-no-color"])
+        .current_dir(examples())
+        .env("TF_CLI_CONFIG_FILE", "/dev/null")
+        .output()
+        .expect("terraform runs");
+    assert!(
+        out.status.success(),
+        "terraform fmt -check found unformatted examples:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -1,31 +1,48 @@
 # The Data Flow half of the lab: the application that runs the ETL script over the sales CSV,
 # and one run of it that `terraform apply` waits for.
 
-resource "oci_dataflow_application" "sales_etl" {
-  compartment_id = var.compartment_ocid
-  display_name   = "dataflow-sales-etl"
-  description    = "Lab ETL: sales.csv to Parquet, each order labelled by size."
-  language       = "PYTHON"
-  spark_version  = "3.5.0"
-  file_uri       = "oci://${oci_objectstorage_bucket.lab["input"].name}@${local.namespace}/${oci_objectstorage_object.etl_script.object}"
-  arguments = [
-    "oci://${oci_objectstorage_bucket.lab["input"].name}@${local.namespace}/${oci_objectstorage_object.sales_csv.object}",
-    "oci://${oci_objectstorage_bucket.lab["output"].name}@${local.namespace}/curated/sales_parquet/",
-  ]
-  logs_bucket_uri = "oci://${oci_objectstorage_bucket.lab["logs"].name}@${local.namespace}/"
+variable "shape" {
+  description = "Driver and executor shape (a flexible one: its OCPUs and memory come from the two variables below)."
+  type        = string
+  default     = "VM.Standard.E4.Flex"
+}
 
-  # The smallest flexible shapes.
-  driver_shape = "VM.Standard.E4.Flex"
+variable "shape_ocpus" {
+  type    = number
+  default = 1
+}
+
+variable "shape_memory_in_gbs" {
+  type    = number
+  default = 16
+}
+
+variable "num_executors" {
+  type    = number
+  default = 1
+}
+
+resource "oci_dataflow_application" "sales_etl" {
+  compartment_id  = var.compartment_ocid
+  display_name    = "dataflow-sales-etl"
+  description     = "Lab ETL: sales.csv to Parquet, each order labelled by size."
+  language        = "PYTHON"
+  spark_version   = "3.5.0"
+  file_uri        = local.script_uri
+  arguments       = [local.input_uri, local.output_uri]
+  logs_bucket_uri = local.logs_uri
+
+  driver_shape = var.shape
   driver_shape_config {
-    ocpus         = 1
-    memory_in_gbs = 16
+    ocpus         = var.shape_ocpus
+    memory_in_gbs = var.shape_memory_in_gbs
   }
-  executor_shape = "VM.Standard.E4.Flex"
+  executor_shape = var.shape
   executor_shape_config {
-    ocpus         = 1
-    memory_in_gbs = 16
+    ocpus         = var.shape_ocpus
+    memory_in_gbs = var.shape_memory_in_gbs
   }
-  num_executors = 1
+  num_executors = var.num_executors
 
   freeform_tags = { lab = "dataflow" }
 }

@@ -1,8 +1,9 @@
 # The OCI Data Flow lab (../../../shared/lab.md), declared.
 #
-# Today this builds the Object Storage half: the namespace lookup, the input / output / logs
-# buckets, and the sample CSV and PySpark script uploaded to the input bucket. The dynamic group,
-# policy, Data Flow Application and Run follow as their resource types land.
+# The whole lab: the namespace lookup, the input / output / logs buckets and the sample CSV and
+# PySpark script uploaded to the input bucket (this file), the dynamic group that matches the
+# lab's Data Flow runs and the policy granting it the buckets (iam.tf), and the application with
+# one run of it that `terraform apply` waits for (dataflow.tf).
 #
 # Against the local emulator: `cargo xtask lab` (see README.md).
 # Against real OCI: set compartment_ocid and drop oci_endpoint (see README.md).
@@ -50,6 +51,13 @@ data "oci_objectstorage_namespace" "this" {
 
 locals {
   namespace = data.oci_objectstorage_namespace.this.namespace
+
+  # The oci://bucket@namespace/path URIs Data Flow takes, built by the provider's function so a
+  # typo in a bucket name or a missing `@` is an error at plan time, not a FAILED run.
+  input_uri  = provider::oci::oci_uri(oci_objectstorage_bucket.lab["input"].name, local.namespace, oci_objectstorage_object.sales_csv.object)
+  script_uri = provider::oci::oci_uri(oci_objectstorage_bucket.lab["input"].name, local.namespace, oci_objectstorage_object.etl_script.object)
+  output_uri = provider::oci::oci_uri(oci_objectstorage_bucket.lab["output"].name, local.namespace, "curated/sales_parquet/")
+  logs_uri   = provider::oci::oci_uri(oci_objectstorage_bucket.lab["logs"].name, local.namespace, "")
 }
 
 # Input data and the script, output Parquet, and logs kept apart from the data on purpose.
@@ -88,18 +96,19 @@ output "namespace" {
 
 output "input_uri" {
   description = "Where the Data Flow application reads the CSV."
-  value       = "oci://${oci_objectstorage_bucket.lab["input"].name}@${local.namespace}/${oci_objectstorage_object.sales_csv.object}"
+  value       = local.input_uri
 }
 
 output "script_uri" {
-  value = "oci://${oci_objectstorage_bucket.lab["input"].name}@${local.namespace}/${oci_objectstorage_object.etl_script.object}"
+  value = local.script_uri
 }
 
 output "output_uri" {
   description = "A prefix (ending in /): Spark writes part-*.parquet and _SUCCESS under it."
-  value       = "oci://${oci_objectstorage_bucket.lab["output"].name}@${local.namespace}/curated/sales_parquet/"
+  value       = local.output_uri
 }
 
 output "logs_uri" {
-  value = "oci://${oci_objectstorage_bucket.lab["logs"].name}@${local.namespace}/"
+  description = "The run's driver logs land under <run OCID>/ here."
+  value       = local.logs_uri
 }

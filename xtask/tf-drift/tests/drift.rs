@@ -8,6 +8,8 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use acceptance_tests::{Env, copy_dir, mirror};
+use oci_client::services::dataflow::{SparkSettings, UpdateApplicationDetails};
+use oci_client::services::identity::UpdatePolicyDetails;
 use oci_client::services::objectstorage::UpdateBucketDetails;
 use serde_json::Value;
 
@@ -18,14 +20,64 @@ struct OutOfBand {
     change: fn(&Env, &Value),
 }
 
-/// Adding a resource type to the lab adds one line here (and its `change` function below): the
-/// policy's `statements` through `UpdatePolicyDetails`, the application's `arguments` through
-/// `UpdateApplicationDetails`, once the lab declares them.
-const OUT_OF_BAND: &[OutOfBand] = &[OutOfBand {
-    address: r#"oci_objectstorage_bucket.lab["input"]"#,
-    attribute: "versioning",
-    change: enable_versioning,
-}];
+/// Adding a resource type to the lab adds one line here (and its `change` function below).
+const OUT_OF_BAND: &[OutOfBand] = &[
+    OutOfBand {
+        address: r#"oci_objectstorage_bucket.lab["input"]"#,
+        attribute: "versioning",
+        change: enable_versioning,
+    },
+    OutOfBand {
+        address: "oci_identity_policy.runs",
+        attribute: "statements",
+        change: widen_policy,
+    },
+    OutOfBand {
+        address: "oci_dataflow_application.sales_etl",
+        attribute: "arguments",
+        change: change_arguments,
+    },
+];
+
+/// Someone widens the lab's policy in the console: a statement's verb changes.
+fn widen_policy(env: &Env, state: &Value) {
+    let id = str_at(state, "id");
+    let statements: Vec<String> = state["statements"]
+        .as_array()
+        .expect("statements in state")
+        .iter()
+        .map(|s| s.as_str().unwrap().replacen(" read ", " manage ", 1))
+        .collect();
+    env.oci(async |c| {
+        let details = UpdatePolicyDetails {
+            statements: Some(statements),
+            ..Default::default()
+        };
+        c.update_policy(&id, &details, None).await.unwrap();
+    });
+}
+
+/// Someone points the application at another input by hand.
+fn change_arguments(env: &Env, state: &Value) {
+    let id = str_at(state, "id");
+    let mut arguments: Vec<String> = state["arguments"]
+        .as_array()
+        .expect("arguments in state")
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect();
+    arguments[0].push_str(".bak");
+    env.oci(async |c| {
+        let details = UpdateApplicationDetails {
+            settings: SparkSettings {
+                arguments: Some(arguments),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        c.update_application(&id, &details, None).await.unwrap();
+    });
+}
 
 /// `state` is the resource's values in the Terraform state.
 fn enable_versioning(env: &Env, state: &Value) {
