@@ -10,14 +10,14 @@ variable "tenancy_ocid" {
 }
 
 variable "dynamic_group_name" {
-  description = "Name of the dynamic group matching the lab's Data Flow runs."
+  description = "Name of the dynamic group matching the lab's Data Flow runs; defaults to dg-<name_prefix>-runs, so two labs side by side (different name_prefix) never collide on this tenancy-wide name."
   type        = string
-  default     = "dg-dataflow-runs-lab"
+  default     = null
 }
 
 resource "oci_identity_dynamic_group" "runs" {
   compartment_id = coalesce(var.tenancy_ocid, var.compartment_ocid)
-  name           = var.dynamic_group_name
+  name           = coalesce(var.dynamic_group_name, "dg-${var.name_prefix}-runs")
   description    = "Data Flow runs of the lab"
   matching_rule  = <<-EOT
     ALL {
