@@ -38,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route("/_emulator/iam", put(set_iam).get(get_iam))
         .route("/_emulator/info", get(info))
         .merge(services::dataflow::control::routes())
+        .merge(crate::console::routes())
 }
 
 async fn reset(State(state): State<AppState>) -> ApiResult<StatusCode> {

@@ -90,6 +90,21 @@ impl FaultRule {
                 .is_none_or(|m| m.eq_ignore_ascii_case(method))
     }
 
+    /// What this rule did to a request, for the request log: "503 ServiceUnavailable",
+    /// "latency 200 ms", "connection dropped", or several of them.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if self.latency_ms > 0 {
+            parts.push(format!("latency {} ms", self.latency_ms));
+        }
+        if self.drop_connection {
+            parts.push("connection dropped".to_owned());
+        } else if let Some(e) = self.error() {
+            parts.push(format!("{} {}", e.status.as_u16(), e.code));
+        }
+        parts.join(", ")
+    }
+
     /// The error this rule answers with, if it has a status.
     pub fn error(&self) -> Option<ApiError> {
         let status = StatusCode::from_u16(self.status?).ok()?;

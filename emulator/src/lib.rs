@@ -45,6 +45,8 @@
 //! * **Process-wide service state** (Data Flow's executor runtime) travels in
 //!   `Options::extensions` and is read with `state.extension::<T>()`.
 //! * **Control API**: `control.rs`, under `/_emulator/`, unsigned and never logged.
+//! * **Console**: `console/`, read-only HTML pages under `/_emulator/console`, reading the
+//!   services only through their `api` modules (and the state's request log).
 //!
 //! ## Module dependencies
 //! The modules form a DAG (`tests/module_dag.rs` checks it, from the `use` paths):
@@ -55,13 +57,15 @@
 //! * `service` (the `ServiceDef` contract and classifier) → `state`, leaves;
 //! * `services::<svc>` → everything above, and another service only through its `api`;
 //! * `middleware` → `service`, `state`, `control`, leaves; `control` → `services`, `state`,
-//!   `compartments`, leaves;
+//!   `compartments`, `console`, leaves; `console` → the services' `api` modules, `state`,
+//!   leaves;
 //! * the crate root (`app`, `serve`, `AppState::open`) composes them all.
 
 pub mod bootstrap;
 pub mod clock;
 pub mod compartments;
 pub mod consistency;
+pub mod console;
 pub mod control;
 pub mod db;
 pub mod error;

@@ -79,6 +79,12 @@ pub struct RequestRecord {
     pub status: u16,
     /// The region the request was addressed to (its `Host`; the home region if it names none).
     pub region: String,
+    /// When it arrived (the injectable clock), RFC 3339 with milliseconds.
+    pub time: String,
+    /// What an injected fault rule did to it ("503 ServiceUnavailable", "latency 200 ms",
+    /// "connection dropped"); absent when no rule fired.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault: Option<String>,
 }
 
 /// Shared emulator state.

@@ -11,11 +11,20 @@ async fn control_calls_need_no_signature_and_are_not_logged() {
     let env = Env::new();
     env.control("GET", "/_emulator/dump", "").await.expect(200);
     env.call("GET", "/n", "").await.expect(200);
-    let log = env
+    let mut log = env
         .control("GET", "/_emulator/requests", "")
         .await
         .expect(200)
         .json();
+    // The arrival time is the (manual) clock's, which the test does not pin down.
+    let time = log[0]
+        .as_object_mut()
+        .and_then(|r| r.remove("time"))
+        .expect("each request has its time");
+    assert_eq!(
+        time.as_str(),
+        Some(oci_emulator::clock::rfc3339_millis(env.state.now()).as_str())
+    );
     assert_eq!(
         log,
         json!([{"method": "GET", "path": "/n", "service": "objectstorage", "operation": "GetNamespace", "status": 200, "region": "us-ashburn-1"}])
@@ -200,6 +209,22 @@ async fn a_counted_fault_fires_exactly_count_times_on_the_matching_operation() {
         .map(|r| r["status"].as_u64().unwrap())
         .collect();
     assert_eq!(statuses, [503, 503, 200]);
+    // ... marked with what the rule did; the request no rule touched has no mark.
+    let faults: Vec<&serde_json::Value> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["operation"] == "PutObject")
+        .map(|r| &r["fault"])
+        .collect();
+    assert_eq!(
+        faults,
+        [
+            &json!("503 ServiceUnavailable"),
+            &json!("503 ServiceUnavailable"),
+            &serde_json::Value::Null
+        ]
+    );
 }
 
 #[tokio::test]

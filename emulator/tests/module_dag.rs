@@ -8,7 +8,8 @@
 //! granularity (an inline `mod tests` belongs to its file). Then:
 //! * the file graph is acyclic;
 //! * the graph of top-level modules (`state`, `services`, `middleware`, ...) is acyclic;
-//! * a service imports from another service only that service's `api` module;
+//! * a service imports from another service only that service's `api` module, and the
+//!   console imports from the services only their `api` modules;
 //! * the core leaves import nothing but other leaves.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -473,6 +474,34 @@ fn services_use_only_each_others_api() {
     assert!(
         cross > 0,
         "no cross-service import found; the scan is broken"
+    );
+}
+
+/// The console shows what the API serves, so it reads the services only through the `api`
+/// each offers the others (no store of its own, no reach into a service's store).
+#[test]
+fn the_console_reads_services_only_through_their_api() {
+    let g = build();
+    let mut reads = 0;
+    for (from, tos) in &g.edges {
+        if from.first().map(String::as_str) != Some("console") {
+            continue;
+        }
+        for to in tos {
+            if to.first().map(String::as_str) == Some("services") {
+                reads += 1;
+                assert!(
+                    to.len() == 3 && to[2] == "api",
+                    "{} imports {}: the console may read a service only through its api.rs",
+                    name(from),
+                    name(to)
+                );
+            }
+        }
+    }
+    assert!(
+        reads > 0,
+        "no console import of a service found; the scan is broken"
     );
 }
 

@@ -83,7 +83,8 @@ pub async fn oci(State(oci): State<Oci>, mut req: Request, next: Next) -> Respon
     req.extensions_mut().insert(RequestRegion(region.clone()));
     let op = oci.classifier.classify(&method, &path);
     req.extensions_mut().insert(op);
-    let resp = handle(&state, req, next, op).await;
+    let time = crate::clock::rfc3339_millis(state.now());
+    let (resp, fault) = handle(&state, req, next, op).await;
     state.record_request(RequestRecord {
         method: method.to_string(),
         path,
@@ -91,6 +92,8 @@ pub async fn oci(State(oci): State<Oci>, mut req: Request, next: Next) -> Respon
         operation: op.operation,
         status: resp.status().as_u16(),
         region,
+        time,
+        fault,
     });
     if method == Method::HEAD {
         // HEAD answers never carry a body, errors included (oci-api.md §6.1).
@@ -117,7 +120,13 @@ fn request_region(state: &AppState, req: &Request) -> String {
         .unwrap_or_else(|| state.identity().region.clone())
 }
 
-async fn handle(state: &AppState, req: Request, next: Next, op: Operation) -> Response {
+/// The response, and what a fault rule did to the request (for the request log).
+async fn handle(
+    state: &AppState,
+    req: Request,
+    next: Next,
+    op: Operation,
+) -> (Response, Option<String>) {
     // Before authentication, so that an unsigned flood of large bodies costs no more memory
     // than the limit; object bodies stream on untouched.
     let req = if op.body_unsigned {
@@ -125,7 +134,7 @@ async fn handle(state: &AppState, req: Request, next: Next, op: Operation) -> Re
     } else {
         match buffer_bounded(req).await {
             Ok(req) => req,
-            Err(e) => return e.into_response(),
+            Err(e) => return (e.into_response(), None),
         }
     };
     let (mut req, principal) = if state.insecure_no_auth() {
@@ -138,27 +147,28 @@ async fn handle(state: &AppState, req: Request, next: Next, op: Operation) -> Re
     } else {
         match auth::authenticate(state, req, op.body_unsigned).await {
             Ok(ok) => ok,
-            Err(e) => return e.into_response(),
+            Err(e) => return (e.into_response(), None),
         }
     };
-    if let Some(rule) = state
+    let rule = state
         .faults()
-        .take(op.service, op.operation, req.method().as_str())
-    {
+        .take(op.service, op.operation, req.method().as_str());
+    let fault = rule.as_ref().map(|r| r.describe());
+    if let Some(rule) = rule {
         if rule.latency_ms > 0 {
             tokio::time::sleep(std::time::Duration::from_millis(rule.latency_ms)).await;
         }
         if rule.drop_connection {
             let mut resp = ApiError::internal("connection dropped by a fault rule").into_response();
             resp.extensions_mut().insert(DropConnection);
-            return resp;
+            return (resp, fault);
         }
         if let Some(err) = rule.error() {
-            return err.into_response();
+            return (err.into_response(), fault);
         }
     }
     req.extensions_mut().insert(principal);
-    next.run(req).await
+    (next.run(req).await, fault)
 }
 
 /// Largest non-JSON error body [`json_errors`] reads to quote it (axum's rejections are one line).

@@ -1,5 +1,6 @@
 //! Data Flow: `/20200129/...` — applications, runs and run logs (oci-api.md §3.1).
 
+pub mod api;
 pub mod catalog;
 pub mod control;
 pub mod exec_state;

@@ -630,20 +630,39 @@ pub fn finish_time(state: &AppState, id: &str) -> Result<Option<OffsetDateTime>,
 }
 
 pub fn get_run(state: &AppState, id: &str) -> Result<StoredRun, ApiError> {
+    Ok(get_run_with_phase(state, id)?.0)
+}
+
+/// [`get_run`] with the run's phase (when it started and ended), for the console's timeline.
+pub fn get_run_with_phase(state: &AppState, id: &str) -> Result<(StoredRun, RunPhase), ApiError> {
     settle_due(state)?;
     let now = state.now();
     let row = state
         .db(|c| run_row(c, id))?
         .ok_or_else(|| ApiError::not_found("run", id))?;
-    let (run, _) = hydrate_run(&row, now)?;
-    Ok(StoredRun {
-        run,
-        etag: row.etag,
-    })
+    let (run, phase) = hydrate_run(&row, now)?;
+    Ok((
+        StoredRun {
+            run,
+            etag: row.etag,
+        },
+        phase,
+    ))
 }
 
 /// Every run (all compartments when `compartment_id` is `None`), creation order.
 pub fn list_runs(state: &AppState, compartment_id: Option<&str>) -> Result<Vec<Run>, ApiError> {
+    Ok(list_runs_with_phases(state, compartment_id)?
+        .into_iter()
+        .map(|(run, _)| run)
+        .collect())
+}
+
+/// [`list_runs`] with each run's phase (when it started and ended), for the console's timeline.
+pub fn list_runs_with_phases(
+    state: &AppState,
+    compartment_id: Option<&str>,
+) -> Result<Vec<(Run, RunPhase)>, ApiError> {
     settle_due(state)?;
     let now = state.now();
     let rows = state.db(|c| {
@@ -653,7 +672,7 @@ pub fn list_runs(state: &AppState, compartment_id: Option<&str>) -> Result<Vec<R
         let rows = stmt.query_map([compartment_id], read_run_row)?.collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     })?;
-    rows.iter().map(|r| Ok(hydrate_run(r, now)?.0)).collect()
+    rows.iter().map(|r| hydrate_run(r, now)).collect()
 }
 
 /// Read-modify-write a run's stored document (tags, limits, compartment); new ETag.
@@ -806,6 +825,16 @@ fn set_metrics(
     Ok(())
 }
 
+/// Where a run's logs go in its logs bucket: `<prefix><run id>/`, the prefix being the logs
+/// bucket URI's path (with a `/` added when it has none).
+pub fn logs_object_prefix(path: &str, run_id: &str) -> String {
+    if path.is_empty() || path.ends_with('/') {
+        format!("{path}{run_id}/")
+    } else {
+        format!("{path}/{run_id}/")
+    }
+}
+
 /// Store a run's logs (ListRunLogs/GetRunLog) and, when it has a logs bucket, put them under
 /// `<prefix><run id>/` there, as Data Flow names them.
 pub fn record_logs(
@@ -824,12 +853,11 @@ pub fn record_logs(
         if let Some(u) = &logs_target
             && objects::bucket_exists(state, &u.namespace, &u.bucket)?
         {
-            let prefix = if u.path.is_empty() || u.path.ends_with('/') {
-                u.path.clone()
-            } else {
-                format!("{}/", u.path)
-            };
-            let name = format!("{prefix}{}/{}", run.id, log.object_name);
+            let name = format!(
+                "{}{}",
+                logs_object_prefix(&u.path, &run.id),
+                log.object_name
+            );
             objects::put_object(
                 state,
                 &u.namespace,

@@ -1,6 +1,7 @@
 //! IAM as the other services see it: the tenancy's dynamic groups, policies and compartments in
 //! the shapes `oci_policy::authorize` takes. Data Flow uses this to decide what a run's
-//! resource principal may touch; nothing else of IAM's state leaves this service.
+//! resource principal may touch; the emulator console lists every dynamic group and policy as
+//! stored ([`dynamic_groups`], [`policies`]). Nothing else of IAM's state leaves this service.
 
 use super::store::{self, Kind};
 use super::wire::{DynamicGroup, Policy};
@@ -22,10 +23,8 @@ pub struct PolicyInputs {
 /// This is the one place that decides which IAM state authorises requests.
 pub fn policy_inputs(state: &AppState) -> Result<PolicyInputs, ApiError> {
     let active = |s: &str| s == "ACTIVE";
-    let groups: Vec<DynamicGroup> =
-        serde_json::from_value(store::dump_kind::<DynamicGroup>(state, Kind::DynamicGroup)?)?;
-    let policies: Vec<Policy> =
-        serde_json::from_value(store::dump_kind::<Policy>(state, Kind::Policy)?)?;
+    let groups = dynamic_groups(state)?;
+    let policies = policies(state)?;
     let tenancy_id = state.identity().tenancy_id.clone();
     let compartments = state
         .all_compartments()?
@@ -59,4 +58,64 @@ pub fn policy_inputs(state: &AppState) -> Result<PolicyInputs, ApiError> {
             })
             .collect(),
     })
+}
+
+/// A dynamic group as stored (its matching rule as IAM keeps it), state computed now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DynamicGroupView {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub compartment_id: String,
+    pub matching_rule: String,
+    pub lifecycle_state: String,
+    pub time_created: String,
+}
+
+/// A policy as stored (its statements after IAM's rewrite), state computed now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyView {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub compartment_id: String,
+    pub statements: Vec<String>,
+    pub lifecycle_state: String,
+    pub time_created: String,
+}
+
+/// Every dynamic group, DELETED ones included, in creation order.
+pub fn dynamic_groups(state: &AppState) -> Result<Vec<DynamicGroupView>, ApiError> {
+    let groups: Vec<DynamicGroup> =
+        serde_json::from_value(store::dump_kind::<DynamicGroup>(state, Kind::DynamicGroup)?)?;
+    Ok(groups
+        .into_iter()
+        .map(|g| DynamicGroupView {
+            id: g.id,
+            name: g.name,
+            description: g.description,
+            compartment_id: g.compartment_id,
+            matching_rule: g.matching_rule,
+            lifecycle_state: g.lifecycle_state,
+            time_created: g.time_created,
+        })
+        .collect())
+}
+
+/// Every policy, DELETED ones included, in creation order.
+pub fn policies(state: &AppState) -> Result<Vec<PolicyView>, ApiError> {
+    let policies: Vec<Policy> =
+        serde_json::from_value(store::dump_kind::<Policy>(state, Kind::Policy)?)?;
+    Ok(policies
+        .into_iter()
+        .map(|p| PolicyView {
+            id: p.id,
+            name: p.name,
+            description: p.description,
+            compartment_id: p.compartment_id,
+            statements: p.statements,
+            lifecycle_state: p.lifecycle_state,
+            time_created: p.time_created,
+        })
+        .collect())
 }

@@ -160,3 +160,112 @@ pub fn delete_object(state: &AppState, ns: &str, bucket: &str, name: &str) -> Re
     }
     Ok(())
 }
+
+/// A bucket as the emulator console lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BucketView {
+    pub name: String,
+    pub id: String,
+    pub compartment_id: String,
+    pub time_created: String,
+    pub storage_tier: String,
+    pub public_access_type: String,
+    pub versioning: String,
+    pub object_count: i64,
+    pub total_size: i64,
+}
+
+/// Every bucket of namespace `ns` with its object count and size, in name order.
+pub fn buckets(state: &AppState, ns: &str) -> Result<Vec<BucketView>, ApiError> {
+    state.db(|c| {
+        store::all_buckets(c, ns)?
+            .into_iter()
+            .map(|b| {
+                let (object_count, total_size) = store::bucket_usage(c, ns, &b.name)?;
+                Ok(BucketView {
+                    object_count,
+                    total_size,
+                    name: b.name,
+                    id: b.id,
+                    compartment_id: b.compartment_id,
+                    time_created: b.time_created,
+                    storage_tier: b.storage_tier,
+                    public_access_type: b.public_access_type,
+                    versioning: b.versioning,
+                })
+            })
+            .collect()
+    })
+}
+
+/// An object as GetObject would describe it, without its body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectView {
+    pub name: String,
+    pub size: i64,
+    pub etag: String,
+    /// The stored `Content-Type`; GetObject answers `application/octet-stream` without one.
+    pub content_type: Option<String>,
+    pub time_modified: String,
+    pub storage_tier: String,
+}
+
+impl From<store::ObjectRow> for ObjectView {
+    fn from(o: store::ObjectRow) -> Self {
+        ObjectView {
+            name: o.name,
+            size: o.size,
+            etag: o.etag,
+            content_type: o.headers.content_type,
+            time_modified: o.time_modified,
+            storage_tier: o.storage_tier,
+        }
+    }
+}
+
+/// At most `limit` objects of a bucket whose names start with `prefix`, in name order, and
+/// whether more exist.
+pub fn objects(
+    state: &AppState,
+    ns: &str,
+    bucket: &str,
+    prefix: &str,
+    limit: usize,
+) -> Result<(Vec<ObjectView>, bool), ApiError> {
+    let mut out = Vec::new();
+    let mut more = false;
+    state.db(|c| {
+        store::scan_objects(c, ns, bucket, prefix, |o| {
+            if !o.name.starts_with(prefix) {
+                return false;
+            }
+            if out.len() == limit {
+                more = true;
+                return false;
+            }
+            out.push(ObjectView::from(o));
+            true
+        })
+    })?;
+    Ok((out, more))
+}
+
+/// An object's description and its open body file, `None` if it does not exist. The file is
+/// opened under the lock that read the row (see `store::open_blob`), so an overwrite racing
+/// with the reader leaves it the old body or the new one.
+pub fn open_object(
+    state: &AppState,
+    ns: &str,
+    bucket: &str,
+    name: &str,
+) -> Result<Option<(ObjectView, std::fs::File)>, ApiError> {
+    let dir = state.blob_dir();
+    state.db(|c| {
+        store::get_object(c, ns, bucket, name)?
+            .map(|row| {
+                let file = store::open_blob(&dir, &row.blob)?;
+                Ok((ObjectView::from(row), file))
+            })
+            .transpose()
+    })
+}
