@@ -77,11 +77,11 @@ pub async fn page(State(state): State<AppState>) -> Result<Response, ApiError> {
     Ok(frame(Section::DataFlow, "Data Flow", refresh, w.finish()))
 }
 
-/// `<dt>k</dt><dd>v</dd>` rows of a facts list.
+/// `<dt>k</dt><dd>v</dd>` rows of a facts list; rows with nothing to show are left out.
 fn facts(rows: &[(&str, Markup)]) -> Markup {
     let mut w = Html::new();
     w.raw("<dl class=\"facts\">");
-    for (k, v) in rows {
+    for (k, v) in rows.iter().filter(|(_, v)| !v.as_str().is_empty()) {
         html!(w, "<dt>{}</dt><dd>{}</dd>", k, v);
     }
     w.raw("</dl>");
@@ -95,6 +95,9 @@ fn text(s: &str) -> Markup {
 }
 
 fn mono(s: &str) -> Markup {
+    if s.is_empty() {
+        return Markup::default();
+    }
     let mut w = Html::new();
     html!(w, "<span class=\"mono\">{}</span>", s);
     w.finish()
@@ -258,6 +261,7 @@ pub async fn run(
     }
     w.raw("</table>");
 
+    html!(w, "{}", decisions(&state, &r.id)?);
     html!(w, "{}", locations(&state, r)?);
 
     w.raw("<h2>Driver logs</h2>");
@@ -284,7 +288,6 @@ pub async fn run(
         }
     }
 
-    html!(w, "{}", decisions(&state, &r.id)?);
     let title = format!("Run {}", r.display_name);
     Ok(frame(Section::DataFlow, &title, v.active, w.finish()))
 }
