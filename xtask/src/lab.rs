@@ -423,6 +423,11 @@ impl Lab {
         ] {
             let _ = writeln!(s, "  oci {what} list --compartment-id \"$LAB_COMPARTMENT\"");
         }
+        let _ = writeln!(
+            s,
+            "\n  # Console (read-only): open in a browser\n  {}/_emulator/console",
+            info.endpoint
+        );
         let _ = write!(out, "{s}");
         let _ = out.flush();
     }

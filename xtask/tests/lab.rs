@@ -98,6 +98,7 @@ fn lab_comes_up_summarises_is_drift_free_pastes_and_goes_down_clean() {
         printed.contains(" os object list --bucket-name "),
         "{printed}"
     );
+    assert!(printed.contains("/_emulator/console\n"), "{printed}");
 
     let mut out = Vec::new();
     let result = lab.down(&mut out);
