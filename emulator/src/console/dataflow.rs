@@ -373,7 +373,7 @@ fn decisions(state: &AppState, run_id: &str) -> Result<Markup, ApiError> {
         }
         html!(
             w,
-            "<tr><td>{}</td><td>{}</td><td class=\"mono\">{}</td><td class=\"wrap\">{}</td><td>{}</td><td class=\"wrap\">{}</td><td class=\"wrap\">{}</td></tr>",
+            "<tr><td class=\"time\">{}</td><td>{}</td><td class=\"mono\">{}</td><td class=\"wrap\">{}</td><td>{}</td><td class=\"wrap\">{}</td><td class=\"wrap\">{}</td></tr>",
             d.time,
             d.purpose,
             d.permission,

@@ -29,6 +29,7 @@ a { color: var(--accent); }
 table { border-collapse: collapse; background: #fff; border: 1px solid var(--line); width: 100%; }
 th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { background: #eef1f6; font-weight: 600; white-space: nowrap; }
+td.time { white-space: nowrap; }
 td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 code, pre, .mono { font-family: ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; font-size: 12.5px; }
 .wrap { overflow-wrap: anywhere; }

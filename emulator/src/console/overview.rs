@@ -29,7 +29,7 @@ pub async fn page(State(state): State<AppState>) -> Result<Response, ApiError> {
     w.raw("<div class=\"cards\">");
     let objects: i64 = buckets.iter().map(|b| b.object_count).sum();
     let size: i64 = buckets.iter().map(|b| b.total_size).sum();
-    let live = |states: &[&str], s: &str| !states.contains(&s);
+    let live = |state: &str| state != "DELETED";
     let cards: [(&str, usize, String, Href); 5] = [
         (
             "Buckets",
@@ -39,24 +39,16 @@ pub async fn page(State(state): State<AppState>) -> Result<Response, ApiError> {
         ),
         (
             "Dynamic groups",
-            groups
-                .iter()
-                .filter(|g| live(&["DELETED"], &g.lifecycle_state))
-                .count(),
+            groups.iter().filter(|g| live(&g.lifecycle_state)).count(),
             format!(
                 "{} policies",
-                policies
-                    .iter()
-                    .filter(|p| live(&["DELETED"], &p.lifecycle_state))
-                    .count()
+                policies.iter().filter(|p| live(&p.lifecycle_state)).count()
             ),
             Href::console(&["iam"]),
         ),
         (
             "Applications",
-            apps.iter()
-                .filter(|a| live(&["DELETED"], &a.lifecycle_state))
-                .count(),
+            apps.iter().filter(|a| live(&a.lifecycle_state)).count(),
             format!("{} runs", runs.len()),
             Href::console(&["dataflow"]),
         ),

@@ -31,7 +31,7 @@ pub async fn page(State(state): State<AppState>) -> Result<Response, ApiError> {
         }
         html!(
             w,
-            "<td>{}</td><td>{}</td><td class=\"mono wrap\">{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td>",
+            "<td class=\"time\">{}</td><td>{}</td><td class=\"mono wrap\">{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td>",
             r.time,
             r.method,
             r.path,
