@@ -110,6 +110,30 @@ impl Emulator {
         .expect(200);
     }
 
+    /// The run's logs (ListRunLogs), each with its text (GetRunLog, gunzipped).
+    async fn run_logs(&self, run_id: &str) -> Vec<(String, String)> {
+        let listed = self
+            .get(&format!("/20200129/runs/{run_id}/logs"))
+            .await
+            .expect(200)
+            .json();
+        let mut out = Vec::new();
+        for log in listed.as_array().unwrap() {
+            let name = log["name"].as_str().unwrap().to_owned();
+            let gz = self
+                .get(&format!("/20200129/runs/{run_id}/logs/{name}"))
+                .await
+                .expect(200)
+                .body;
+            let mut text = String::new();
+            flate2::read::GzDecoder::new(gz.as_slice())
+                .read_to_string(&mut text)
+                .unwrap();
+            out.push((name, text));
+        }
+        out
+    }
+
     /// Wait (with a deadline) until the IAM resource at `path` is ACTIVE: only ACTIVE dynamic
     /// groups and policies grant anything to runs.
     async fn wait_active(&self, path: &str) {
@@ -657,25 +681,11 @@ async fn pages_show_what_the_api_serves() {
             "output {o} is linked"
         );
     }
-    let logs = emu
-        .get(&format!("/20200129/runs/{}/logs", lab.run_id))
-        .await
-        .expect(200)
-        .json();
-    assert_eq!(logs.as_array().unwrap().len(), 2, "{logs}");
-    for log in logs.as_array().unwrap() {
-        let name = log["name"].as_str().unwrap();
-        let gz = emu
-            .get(&format!("/20200129/runs/{}/logs/{name}", lab.run_id))
-            .await
-            .expect(200)
-            .body;
-        let mut text = String::new();
-        flate2::read::GzDecoder::new(gz.as_slice())
-            .read_to_string(&mut text)
-            .unwrap();
+    let logs = emu.run_logs(&lab.run_id).await;
+    assert_eq!(logs.len(), 2, "stdout and stderr");
+    for (name, text) in &logs {
         assert!(!text.is_empty());
-        assert!(run.contains(&escaped(&text)), "log {name} inline");
+        assert!(run.contains(&escaped(text)), "log {name} inline");
     }
     let decisions = emu
         .get(&format!(
@@ -874,15 +884,15 @@ async fn hostile_names_and_contents_are_shown_as_text_never_as_markup() {
         "<div class=\"mono\">{}</div>",
         escaped(PAYLOADS[0])
     )));
-    let logs = emu
-        .get(&format!("/20200129/runs/{}/logs", runs[0]))
-        .await
-        .expect(200)
-        .json();
-    assert!(
-        !logs.as_array().unwrap().is_empty(),
-        "the failed run has logs"
-    );
+    // The failed run's driver log repeats the arguments (a payload among them): inline, as
+    // text.
+    let logs = emu.run_logs(&runs[0]).await;
+    assert!(!logs.is_empty(), "the failed run has logs");
+    for (name, text) in &logs {
+        assert!(run.contains(&escaped(text)), "log {name} inline");
+    }
+    let with_payload = logs.iter().filter(|(_, t)| t.contains(PAYLOADS[0])).count();
+    assert!(with_payload > 0, "a log line carries the payload");
     let bucket = body(
         &emu.get(&format!("{CONSOLE}/buckets/hostile"))
             .await
