@@ -730,6 +730,59 @@ async fn pages_show_what_the_api_serves() {
     assert!(requests.contains(&format!("/n/{ns}/b/lab-data")));
 }
 
+/// The console keeps no copy: what the API changes is on the next page drawn.
+#[tokio::test]
+async fn the_console_shows_changes_made_through_the_api_at_once() {
+    let emu = Emulator::start();
+    let t = emu.tenancy();
+    emu.bucket("live", &t).await;
+    let page = || async {
+        body(
+            &emu.get(&format!("{CONSOLE}/buckets/live"))
+                .await
+                .expect(200),
+        )
+    };
+    assert!(page().await.contains("No objects."));
+    emu.put_object("live", "a.txt", "text/plain", b"one").await;
+    assert!(
+        page()
+            .await
+            .contains(">a.txt</td><td class=\"num\">3 B</td>")
+    );
+    emu.put_object("live", "a.txt", "text/plain", b"three")
+        .await;
+    assert!(
+        page()
+            .await
+            .contains(">a.txt</td><td class=\"num\">5 B</td>")
+    );
+    emu.real
+        .call("DELETE", &format!("/n/{}/b/live/o/a.txt", emu.ns()), b"")
+        .await
+        .expect(204);
+    assert!(page().await.contains("No objects."));
+
+    let id = emu
+        .create(
+            "/20160918/policies",
+            json!({"compartmentId": t, "name": "p", "description": "first",
+                   "statements": ["allow group Administrators to read buckets in tenancy"]}),
+        )
+        .await;
+    emu.wait_active(&format!("/20160918/policies/{id}")).await;
+    emu.call(
+        "PUT",
+        &format!("/20160918/policies/{id}"),
+        json!({"description": "second", "statements": ["allow group Administrators to read objects in tenancy"]}),
+    )
+    .await
+    .expect(200);
+    let iam = body(&emu.get(&format!("{CONSOLE}/iam")).await.expect(200));
+    assert!(iam.contains("<dd>second</dd>") && !iam.contains("<dd>first</dd>"));
+    assert!(iam.contains("to read objects in tenancy") && !iam.contains("read buckets"));
+}
+
 #[tokio::test]
 async fn a_download_is_the_object_as_an_attachment_never_as_a_page() {
     let emu = Emulator::start();
