@@ -249,6 +249,27 @@ impl Emulator {
         self.control(reqwest::Method::PUT, "iam", Some(settings));
     }
 
+    /// How runs' IAM is treated (`PUT /_emulator/dataflow/iam`): `enforce`, `soft` or `off`.
+    pub fn set_run_iam(&self, mode: &str) {
+        self.control(
+            reqwest::Method::PUT,
+            "dataflow/iam",
+            Some(serde_json::json!({ "mode": mode })),
+        );
+    }
+
+    /// The IAM decisions recorded for a run (`GET /_emulator/dataflow/iam/decisions`).
+    pub fn run_iam_decisions(&self, run_id: &str) -> Vec<Json> {
+        match self.control(
+            reqwest::Method::GET,
+            &format!("dataflow/iam/decisions?run_id={run_id}"),
+            None,
+        ) {
+            Json::Array(d) => d,
+            other => panic!("decisions are not a list: {other}"),
+        }
+    }
+
     /// Creates a compartment under the tenancy (control API) and returns its OCID.
     pub fn create_compartment(&self, name: &str) -> String {
         let c = self.control(
