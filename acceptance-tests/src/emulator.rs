@@ -23,6 +23,9 @@ pub struct EmulatorInfo {
     pub user_id: String,
     pub fingerprint: String,
     pub key_file: PathBuf,
+    /// `spark` or `simulated`: what runs Data Flow jobs.
+    #[serde(default)]
+    pub dataflow_executor: Option<String>,
 }
 
 /// One OCI API request as the emulator logged it (control calls are not logged).
@@ -151,6 +154,11 @@ impl Emulator {
             stderr,
             http: reqwest::blocking::Client::new(),
         }
+    }
+
+    /// The emulator's process id (its Spark drivers are its descendants).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     pub fn endpoint(&self) -> &str {

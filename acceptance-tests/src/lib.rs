@@ -9,6 +9,7 @@
 
 pub mod emulator;
 pub mod oracle_state;
+pub mod procfs;
 pub mod venv;
 
 use std::path::Path;
