@@ -4,7 +4,8 @@
 //! * with the lab's policy, the run SUCCEEDS: the Parquet under the output prefix decodes (with
 //!   pyarrow) to the rows the lab's script must produce, and the logs bucket holds the driver's
 //!   logs under `<run-ocid>/`; neither the apply nor the following plan warns about IAM;
-//! * with the policy's object grant removed, the plan warns naming the missing grant, the run
+//! * with the policy's object grant removed, the plan warns naming the missing grant (once the
+//!   buckets exist: the first plan of a fresh tenancy has nothing to evaluate), the run
 //!   ends FAILED with Object Storage's not-authorized wording, `terraform apply` fails with it,
 //!   and nothing reaches the output bucket; switched to soft mode, the next apply replaces the
 //!   failed run, which succeeds, and the would-be denial is in the emulator's IAM decisions.
@@ -189,6 +190,11 @@ fn without_the_object_grant_apply_fails_not_authorized_and_soft_mode_records_the
     });
     let ns = env.namespace().to_string();
 
+    // A fresh tenancy: the buckets do not exist yet, so nothing is evaluated and nothing warned.
+    let first = env.wd.run(&["plan", "-input=false", "-no-color"]);
+    first.assert_success();
+    assert!(!flat(&first).contains(WARNING), "{}", first.combined());
+
     let apply = env.wd.try_apply();
     assert!(!apply.success(), "{}", apply.combined());
     let words = format!(
@@ -201,6 +207,13 @@ fn without_the_object_grant_apply_fails_not_authorized_and_soft_mode_records_the
         stderr.contains("Error: ") && stderr.contains(&words),
         "apply fails with the not-authorized wording:\n{}",
         apply.stderr
+    );
+    // Terraform plans the run again just before creating it, once the buckets and (depends_on)
+    // the policy exist: that plan warned before the run failed.
+    assert!(
+        flat(&apply).contains(&format!("Warning: {WARNING}")),
+        "{}",
+        apply.combined()
     );
     let id = run_id(&env);
     let run = env.wd.resource_values(RUN).unwrap();
@@ -215,6 +228,23 @@ fn without_the_object_grant_apply_fails_not_authorized_and_soft_mode_records_the
         object_names(&env, OUTPUT),
         Vec::<String>::new(),
         "a denied run writes nothing"
+    );
+    // The plan now sees the buckets and the policy: it names the missing grant.
+    let plan = env.wd.run(&["plan", "-input=false", "-no-color"]);
+    plan.assert_success();
+    let text = flat(&plan);
+    assert!(
+        text.contains(&format!("Warning: {WARNING}"))
+            && text.contains(
+                "no policy let a Data Flow run in compartment tenancy (ocid1.tenancy.oc1"
+            )
+            && text.contains(&words)
+            && text.contains(
+                "Allow dynamic-group dg-dataflow-lab-runs to read objects in tenancy where \
+                 target.bucket.name = 'dataflow-lab-input'"
+            ),
+        "the plan warns naming the missing grant:\n{}",
+        plan.combined()
     );
     let denied = env.emulator.run_iam_decisions(&id);
     assert!(
