@@ -5,7 +5,8 @@
 //! Spark SQL; the rows are decoded with pyarrow. A job
 //! that raises fails with its traceback tail; cancel and max duration stop the JVM (checked in
 //! the process table); runs beyond the one slot wait in ACCEPTED; the driver JVM is capped
-//! and has no UI; a missing object grant fails the run before any JVM starts. Spark
+//! and has no UI; a missing object grant fails the run before any JVM starts; a run in
+//! progress when the emulator is killed ends FAILED, saying so, when it starts again. Spark
 //! tests are few and serialised (each JVM costs seconds and memory on a 2-core machine);
 //! everything waits on conditions with deadlines.
 
@@ -43,17 +44,25 @@ impl Emulator {
 
 impl Drop for Emulator {
     fn drop(&mut self) {
-        // SIGTERM: the emulator stops its Spark process groups on the way out.
-        let _ = Command::new("kill")
-            .arg(self.child.id().to_string())
-            .status();
-        let _ = self.child.wait();
+        // Still running (not killed by the test): SIGTERM, and the emulator stops its Spark
+        // process groups on the way out.
+        if let Ok(None) = self.child.try_wait() {
+            let _ = Command::new("kill")
+                .arg(self.child.id().to_string())
+                .status();
+            let _ = self.child.wait();
+        }
     }
 }
 
 fn start(extra: &[&str]) -> (Emulator, Real) {
+    start_in(tempfile::tempdir().unwrap(), extra)
+}
+
+/// Starts the emulator on the data directory under `dir` (kept from an earlier process for a
+/// restart).
+fn start_in(dir: tempfile::TempDir, extra: &[&str]) -> (Emulator, Real) {
     let python = venv().join("bin/python");
-    let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_oci-emulator"))
         .args([
             "serve",
@@ -676,4 +685,48 @@ async fn failures_cancel_and_max_duration_stop_the_jvm() {
         objects(&c, &ns, OUTPUT).await.is_empty(),
         "failed and canceled runs write nothing"
     );
+}
+
+/// A run IN_PROGRESS, its driver started, when the emulator is killed (SIGKILL, as a crash):
+/// the driver dies with it (parent-death signal), and the restarted emulator ends the run
+/// FAILED saying why, instead of leaving it IN_PROGRESS forever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_in_progress_when_the_emulator_is_killed_ends_failed_on_restart() {
+    let _serial = SERIAL.lock().await;
+    let (mut emu, c) = start(&[]);
+    let ns = emu.info["namespace"].as_str().unwrap().to_owned();
+    let comp = lab(&c, &ns, &[READ_BUCKETS, MANAGE_OBJECTS]).await;
+    let id = create_run(&c, &ns, &comp, "sleep.py", json!({})).await;
+    // IN_PROGRESS with the driver started (no need to wait for the JVM to finish booting).
+    wait_run(
+        &c,
+        &id,
+        300,
+        |_| {},
+        |r| r["lifecycleState"] == "IN_PROGRESS" && !processes_mentioning(&id).is_empty(),
+    )
+    .await;
+
+    emu.child.kill().unwrap();
+    emu.child.wait().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !processes_mentioning(&id).is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the run's processes outlived the killed emulator: {:?}",
+            processes_mentioning(&id)
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let dir = std::mem::replace(&mut emu.dir, tempfile::tempdir().unwrap());
+    let (_emu, c) = start_in(dir, &[]);
+    let r = get_run(&c, &id).await;
+    assert_eq!(r["lifecycleState"], "FAILED", "{r}");
+    assert_eq!(
+        r["lifecycleDetails"],
+        "The emulator stopped while this run was in progress; its Spark process ended with it.",
+        "{r}"
+    );
+    assert_eq!(processes_mentioning(&id), vec![], "nothing was restarted");
 }
