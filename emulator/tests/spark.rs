@@ -6,7 +6,9 @@
 //! that raises fails with its traceback tail; cancel and max duration stop the JVM (checked in
 //! the process table); runs beyond the one slot wait in ACCEPTED; the driver JVM is capped
 //! and has no UI; a missing object grant fails the run before any JVM starts; a run in
-//! progress when the emulator is killed ends FAILED, saying so, when it starts again. Spark
+//! progress when the emulator is killed ends FAILED, saying so, when it starts again; a SCALA
+//! application (a jar compiled in the test with the Scala compiler pyspark ships, as the JRE
+//! has no javac) runs with its `--class`. Spark
 //! tests are few and serialised (each JVM costs seconds and memory on a 2-core machine);
 //! everything waits on conditions with deadlines.
 
@@ -729,4 +731,122 @@ async fn a_run_in_progress_when_the_emulator_is_killed_ends_failed_on_restart() 
         "{r}"
     );
     assert_eq!(processes_mentioning(&id), vec![], "nothing was restarted");
+}
+
+/// Two objects with `main`, so the jar's manifest names no main class: only `--class` (the
+/// application's className) picks `LabJob`.
+const SCALA_JOB: &str = r#"
+object LabJob {
+  def main(args: Array[String]): Unit = {
+    val spark = org.apache.spark.sql.SparkSession.builder().appName("scala-lab").getOrCreate()
+    val orders = spark.read.option("header", "true").option("inferSchema", "true").csv(args(0))
+    orders.groupBy("region").count().coalesce(1).write.mode("overwrite").parquet(args(1))
+    println("scala job done")
+    spark.stop()
+  }
+}
+object Decoy {
+  def main(args: Array[String]): Unit = sys.error("the wrong main class ran")
+}
+"#;
+
+/// A jar of `source`, compiled with the Scala compiler among pyspark's jars (no download, no
+/// JDK: the JRE runs scalac).
+fn scala_jar(source: &str) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let python = venv().join("bin/python");
+    let jars = run_or_fail(
+        "find pyspark's jars",
+        Command::new(&python).args([
+            "-c",
+            "import os, pyspark; print(os.path.join(os.path.dirname(pyspark.__file__), 'jars'))",
+        ]),
+    );
+    std::fs::write(dir.path().join("Job.scala"), source).unwrap();
+    let jar = dir.path().join("job.jar");
+    run_or_fail(
+        "scalac",
+        Command::new("java")
+            .arg("-cp")
+            .arg(format!("{}/*", jars.trim()))
+            .args(["scala.tools.nsc.Main", "-usejavacp", "-d"])
+            .arg(&jar)
+            .arg(dir.path().join("Job.scala")),
+    );
+    std::fs::read(jar).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scala_jar_runs_with_its_main_class_and_writes_parquet() {
+    let _serial = SERIAL.lock().await;
+    let jar = scala_jar(SCALA_JOB);
+    let (emu, c) = start(&[]);
+    let ns = emu.info["namespace"].as_str().unwrap().to_owned();
+    let comp = lab(&c, &ns, &[READ_BUCKETS, MANAGE_OBJECTS]).await;
+    c.call("PUT", &format!("/n/{ns}/b/{INPUT}/o/jobs%2Flab.jar"), &jar)
+        .await
+        .expect(200);
+    let app = c
+        .call(
+            "POST",
+            "/20200129/applications",
+            json!({
+                "compartmentId": comp,
+                "displayName": "scala-lab",
+                "language": "SCALA",
+                "className": "LabJob",
+                "fileUri": format!("oci://{INPUT}@{ns}/jobs/lab.jar"),
+                "sparkVersion": "3.5.0",
+                "driverShape": "VM.Standard2.1",
+                "executorShape": "VM.Standard2.1",
+                "numExecutors": 1,
+                "arguments": [format!("oci://{INPUT}@{ns}/sales.csv"), format!("oci://{OUTPUT}@{ns}/scala/by_region/")],
+                "logsBucketUri": format!("oci://{LOGS}@{ns}/"),
+            })
+            .to_string()
+            .as_bytes(),
+        )
+        .await
+        .expect(200)
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let id = c
+        .call(
+            "POST",
+            "/20200129/runs",
+            json!({"compartmentId": comp, "applicationId": app, "displayName": "scala-run"})
+                .to_string()
+                .as_bytes(),
+        )
+        .await
+        .expect(200)
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let done = wait_run(&c, &id, 300, |_| {}, terminal).await;
+    assert_eq!(
+        done["lifecycleState"],
+        "SUCCEEDED",
+        "{done}\n{}",
+        driver_stderr(&c, &id).await
+    );
+    assert!(
+        driver_log(&c, &id, "STDOUT")
+            .await
+            .contains("scala job done")
+    );
+    let python = venv().join("bin/python");
+    let rows = decode_parquet(&c, &ns, "scala/by_region/", &python).await;
+    assert_eq!(
+        rows,
+        vec![
+            json!({"count": 1, "region": "NA"}),
+            json!({"count": 2, "region": "APAC"}),
+            json!({"count": 2, "region": "EMEA"}),
+        ]
+    );
+    assert_eq!(processes_mentioning(&id), vec![]);
 }
