@@ -201,17 +201,33 @@ async fn create_run(c: &Real, ns: &str, comp: &str, script: &str, extra: Value) 
         "compartmentId": comp,
         "displayName": script,
         "execute": format!("oci://{INPUT}@{ns}/scripts/{script}"),
+        "arguments": [format!("oci://{INPUT}@{ns}/sales.csv"), format!("oci://{OUTPUT}@{ns}/curated/sales_parquet/")],
+        "logsBucketUri": format!("oci://{LOGS}@{ns}/"),
+    });
+    for (k, v) in shapes()
+        .as_object()
+        .unwrap()
+        .iter()
+        .chain(extra.as_object().unwrap())
+    {
+        body[k] = v.clone();
+    }
+    post_id(c, "/20200129/runs", &body).await
+}
+
+/// The Spark version and shapes every test run asks for.
+fn shapes() -> Value {
+    json!({
         "sparkVersion": "3.5.0",
         "driverShape": "VM.Standard2.1",
         "executorShape": "VM.Standard2.1",
         "numExecutors": 1,
-        "arguments": [format!("oci://{INPUT}@{ns}/sales.csv"), format!("oci://{OUTPUT}@{ns}/curated/sales_parquet/")],
-        "logsBucketUri": format!("oci://{LOGS}@{ns}/"),
-    });
-    for (k, v) in extra.as_object().unwrap() {
-        body[k] = v.clone();
-    }
-    c.call("POST", "/20200129/runs", body.to_string().as_bytes())
+    })
+}
+
+/// POST a create request; the new resource's id.
+async fn post_id(c: &Real, path: &str, body: &Value) -> String {
+    c.call("POST", path, body.to_string().as_bytes())
         .await
         .expect(200)
         .json()["id"]
@@ -786,46 +802,29 @@ async fn scala_jar_runs_with_its_main_class_and_writes_parquet() {
     c.call("PUT", &format!("/n/{ns}/b/{INPUT}/o/jobs%2Flab.jar"), &jar)
         .await
         .expect(200);
-    let app = c
-        .call(
-            "POST",
-            "/20200129/applications",
-            json!({
-                "compartmentId": comp,
-                "displayName": "scala-lab",
-                "language": "SCALA",
-                "className": "LabJob",
-                "fileUri": format!("oci://{INPUT}@{ns}/jobs/lab.jar"),
-                "sparkVersion": "3.5.0",
-                "driverShape": "VM.Standard2.1",
-                "executorShape": "VM.Standard2.1",
-                "numExecutors": 1,
-                "arguments": [format!("oci://{INPUT}@{ns}/sales.csv"), format!("oci://{OUTPUT}@{ns}/scala/by_region/")],
-                "logsBucketUri": format!("oci://{LOGS}@{ns}/"),
-            })
-            .to_string()
-            .as_bytes(),
-        )
-        .await
-        .expect(200)
-        .json()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let id = c
-        .call(
-            "POST",
-            "/20200129/runs",
-            json!({"compartmentId": comp, "applicationId": app, "displayName": "scala-run"})
-                .to_string()
-                .as_bytes(),
-        )
-        .await
-        .expect(200)
-        .json()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    // The run's settings (shapes, arguments, logs) come from the application.
+    let mut app = json!({
+        "compartmentId": comp,
+        "displayName": "scala-lab",
+        "language": "SCALA",
+        "className": "LabJob",
+        "fileUri": format!("oci://{INPUT}@{ns}/jobs/lab.jar"),
+    });
+    for (k, v) in shapes().as_object().unwrap() {
+        app[k] = v.clone();
+    }
+    app["logsBucketUri"] = json!(format!("oci://{LOGS}@{ns}/"));
+    app["arguments"] = json!([
+        format!("oci://{INPUT}@{ns}/sales.csv"),
+        format!("oci://{OUTPUT}@{ns}/scala/by_region/")
+    ]);
+    let app = post_id(&c, "/20200129/applications", &app).await;
+    let id = post_id(
+        &c,
+        "/20200129/runs",
+        &json!({"compartmentId": comp, "applicationId": app, "displayName": "scala-run"}),
+    )
+    .await;
     let done = wait_run(&c, &id, 300, |_| {}, terminal).await;
     assert_eq!(
         done["lifecycleState"],
