@@ -21,7 +21,8 @@
 //!   wording says "when this plan was made"; the run's own check at apply time comes later.
 //! * A planned run has no OCID yet: matching rules on `resource.id` cannot match it here.
 //! * Any API error (no permission to list policies, throttling, …) means no warning: the check
-//!   must never fail or block a plan, and a warning must not be a guess. It is logged at debug.
+//!   must never fail or block a plan (one attempt per call, no retries), and a warning must not
+//!   be a guess. It is logged at debug.
 
 use std::collections::BTreeMap;
 
@@ -242,7 +243,12 @@ pub async fn warn_missing_grants(
     needs: &[Need],
     diags: &mut Diagnostics,
 ) {
-    let client = &oci.client;
+    // Best effort: one attempt per call, so a struggling API never holds the plan for the
+    // retry policy's minutes; a failed read only means no warning.
+    let client = &oci
+        .client
+        .clone()
+        .with_retry_policy(oci_client::retry::RetryPolicy::none());
     let mut targets = Vec::new();
     for need in needs {
         let Ok(uri) = parse_oci_uri(&need.uri) else {
