@@ -17,10 +17,8 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
-use std::time::Instant;
-
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use acceptance_tests::{Emulator, copy_dir, workspace_binary};
 use oci_client::services::objectstorage::GetObjectOptions;
@@ -167,7 +165,18 @@ pub fn up(opts: &Options, out: &mut impl Write) -> Result<Lab, Error> {
     let python = step(
         out,
         "Local Spark for Data Flow runs (pinned pyspark in target/spark-venv, created once; Java 17+)",
-        || acceptance_tests::venv::try_spark_python().map_err(Error::Spark),
+        || {
+            // Said here, before pip's minutes, rather than by the emulator refusing to start.
+            let java = Command::new("java").arg("-version").output();
+            if !java.is_ok_and(|o| o.status.success()) {
+                return Err(Error::Spark(
+                    "`java -version` failed: install a Java 17+ runtime (e.g. apt-get install \
+                     openjdk-17-jre-headless)"
+                        .into(),
+                ));
+            }
+            acceptance_tests::venv::try_spark_python().map_err(Error::Spark)
+        },
     )?;
     let _ = writeln!(out, "    Python with pyspark: {}", python.display());
 
