@@ -23,6 +23,9 @@ pub struct EmulatorInfo {
     pub user_id: String,
     pub fingerprint: String,
     pub key_file: PathBuf,
+    /// `spark` or `simulated`: what runs Data Flow jobs.
+    #[serde(default)]
+    pub dataflow_executor: Option<String>,
 }
 
 /// One OCI API request as the emulator logged it (control calls are not logged).
@@ -153,6 +156,11 @@ impl Emulator {
         }
     }
 
+    /// The emulator's process id (its Spark drivers are its descendants).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn endpoint(&self) -> &str {
         &self.info.endpoint
     }
@@ -247,6 +255,27 @@ impl Emulator {
     /// IAM behaviour switches (`PUT /_emulator/iam`): `propagation_delay_ms`, `write_ms`.
     pub fn set_iam(&self, settings: Json) {
         self.control(reqwest::Method::PUT, "iam", Some(settings));
+    }
+
+    /// How runs' IAM is treated (`PUT /_emulator/dataflow/iam`): `enforce`, `soft` or `off`.
+    pub fn set_run_iam(&self, mode: &str) {
+        self.control(
+            reqwest::Method::PUT,
+            "dataflow/iam",
+            Some(serde_json::json!({ "mode": mode })),
+        );
+    }
+
+    /// The IAM decisions recorded for a run (`GET /_emulator/dataflow/iam/decisions`).
+    pub fn run_iam_decisions(&self, run_id: &str) -> Vec<Json> {
+        match self.control(
+            reqwest::Method::GET,
+            &format!("dataflow/iam/decisions?run_id={run_id}"),
+            None,
+        ) {
+            Json::Array(d) => d,
+            other => panic!("decisions are not a list: {other}"),
+        }
     }
 
     /// Creates a compartment under the tenancy (control API) and returns its OCID.

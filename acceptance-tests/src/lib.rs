@@ -9,6 +9,8 @@
 
 pub mod emulator;
 pub mod oracle_state;
+pub mod procfs;
+pub mod venv;
 
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
@@ -64,11 +66,17 @@ pub struct Env {
 impl Env {
     /// Starts an emulator and prepares a Terraform working directory (not yet initialised).
     pub fn new() -> Env {
+        Env::with_emulator_args(&[])
+    }
+
+    /// Like [`Env::new`], with extra `serve` arguments for the emulator (e.g. `--executor
+    /// spark --run-iam enforce`, see [`Emulator::start_with`]).
+    pub fn with_emulator_args(extra: &[&str]) -> Env {
         let data = tempfile::Builder::new()
             .prefix("ocilab-emu")
             .tempdir()
             .expect("temp dir");
-        let emulator = Emulator::start(&data.path().join("emulator"));
+        let emulator = Emulator::start_with(&data.path().join("emulator"), extra);
         let mut wd = Workdir::new(&mirror());
         wd.set_env(
             "OCI_CONFIG_FILE",
@@ -86,6 +94,17 @@ impl Env {
             client,
             _data: data,
         }
+    }
+
+    /// Copies `examples/dataflow-lab` into the working directory (not yet initialised) and sets
+    /// the variables that point it at this emulator, as `cargo xtask lab` does.
+    pub fn copy_lab(&mut self) {
+        let lab = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/dataflow-lab");
+        copy_dir(&lab, self.wd.path()).expect("copy examples/dataflow-lab");
+        let info = self.emulator.info.clone();
+        self.wd.set_env("TF_VAR_compartment_ocid", &info.tenancy_id);
+        self.wd.set_env("TF_VAR_config_file_profile", &info.profile);
+        self.wd.set_env("TF_VAR_oci_endpoint", &info.endpoint);
     }
 
     /// Writes `main.tf`: the provider blocks plus `body`.

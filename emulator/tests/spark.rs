@@ -5,12 +5,16 @@
 //! Spark SQL; the rows are decoded with pyarrow. A job
 //! that raises fails with its traceback tail; cancel and max duration stop the JVM (checked in
 //! the process table); runs beyond the one slot wait in ACCEPTED; the driver JVM is capped
-//! and has no UI; a missing object grant fails the run before any JVM starts. Spark
+//! and has no UI; a missing object grant fails the run before any JVM starts; a run in
+//! progress when the emulator is killed ends FAILED, saying so, when it starts again; a SCALA
+//! application (a jar compiled in the test with the Scala compiler pyspark ships, as the JRE
+//! has no javac) runs with its `--class`. Spark
 //! tests are few and serialised (each JVM costs seconds and memory on a 2-core machine);
 //! everything waits on conditions with deadlines.
 
 mod common;
 
+use acceptance_tests::procfs::tree_rss_kib;
 use common::real::Real;
 use common::venv::{cached_venv, run_or_fail};
 use serde_json::{Value, json};
@@ -42,17 +46,25 @@ impl Emulator {
 
 impl Drop for Emulator {
     fn drop(&mut self) {
-        // SIGTERM: the emulator stops its Spark process groups on the way out.
-        let _ = Command::new("kill")
-            .arg(self.child.id().to_string())
-            .status();
-        let _ = self.child.wait();
+        // Still running (not killed by the test): SIGTERM, and the emulator stops its Spark
+        // process groups on the way out.
+        if let Ok(None) = self.child.try_wait() {
+            let _ = Command::new("kill")
+                .arg(self.child.id().to_string())
+                .status();
+            let _ = self.child.wait();
+        }
     }
 }
 
 fn start(extra: &[&str]) -> (Emulator, Real) {
+    start_in(tempfile::tempdir().unwrap(), extra)
+}
+
+/// Starts the emulator on the data directory under `dir` (kept from an earlier process for a
+/// restart).
+fn start_in(dir: tempfile::TempDir, extra: &[&str]) -> (Emulator, Real) {
     let python = venv().join("bin/python");
-    let dir = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_oci-emulator"))
         .args([
             "serve",
@@ -189,17 +201,33 @@ async fn create_run(c: &Real, ns: &str, comp: &str, script: &str, extra: Value) 
         "compartmentId": comp,
         "displayName": script,
         "execute": format!("oci://{INPUT}@{ns}/scripts/{script}"),
+        "arguments": [format!("oci://{INPUT}@{ns}/sales.csv"), format!("oci://{OUTPUT}@{ns}/curated/sales_parquet/")],
+        "logsBucketUri": format!("oci://{LOGS}@{ns}/"),
+    });
+    for (k, v) in shapes()
+        .as_object()
+        .unwrap()
+        .iter()
+        .chain(extra.as_object().unwrap())
+    {
+        body[k] = v.clone();
+    }
+    post_id(c, "/20200129/runs", &body).await
+}
+
+/// The Spark version and shapes every test run asks for.
+fn shapes() -> Value {
+    json!({
         "sparkVersion": "3.5.0",
         "driverShape": "VM.Standard2.1",
         "executorShape": "VM.Standard2.1",
         "numExecutors": 1,
-        "arguments": [format!("oci://{INPUT}@{ns}/sales.csv"), format!("oci://{OUTPUT}@{ns}/curated/sales_parquet/")],
-        "logsBucketUri": format!("oci://{LOGS}@{ns}/"),
-    });
-    for (k, v) in extra.as_object().unwrap() {
-        body[k] = v.clone();
-    }
-    c.call("POST", "/20200129/runs", body.to_string().as_bytes())
+    })
+}
+
+/// POST a create request; the new resource's id.
+async fn post_id(c: &Real, path: &str, body: &Value) -> String {
+    c.call("POST", path, body.to_string().as_bytes())
         .await
         .expect(200)
         .json()["id"]
@@ -262,46 +290,6 @@ fn processes_mentioning(needle: &str) -> Vec<(u32, String)> {
         }
     }
     out
-}
-
-/// Resident memory (KiB) of `pid` and all its descendants.
-fn tree_rss_kib(pid: u32) -> u64 {
-    let mut parent = std::collections::HashMap::new();
-    for e in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(p) = e.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        if let Ok(stat) = std::fs::read_to_string(e.path().join("stat"))
-            && let Some(rest) = stat.rsplit_once(") ").map(|(_, r)| r)
-            && let Some(pp) = rest
-                .split_whitespace()
-                .nth(1)
-                .and_then(|x| x.parse::<u32>().ok())
-        {
-            parent.insert(p, pp);
-        }
-    }
-    let in_tree = |mut p: u32| {
-        while p > 1 {
-            if p == pid {
-                return true;
-            }
-            p = parent.get(&p).copied().unwrap_or(0);
-        }
-        false
-    };
-    parent
-        .keys()
-        .filter(|p| in_tree(**p))
-        .filter_map(|p| std::fs::read_to_string(format!("/proc/{p}/status")).ok())
-        .filter_map(|s| {
-            s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| {
-                l.split_whitespace()
-                    .nth(1)
-                    .and_then(|v| v.parse::<u64>().ok())
-            })
-        })
-        .sum()
 }
 
 async fn objects(c: &Real, ns: &str, bucket: &str) -> Vec<(String, i64)> {
@@ -715,4 +703,149 @@ async fn failures_cancel_and_max_duration_stop_the_jvm() {
         objects(&c, &ns, OUTPUT).await.is_empty(),
         "failed and canceled runs write nothing"
     );
+}
+
+/// A run IN_PROGRESS, its driver started, when the emulator is killed (SIGKILL, as a crash):
+/// the driver dies with it (parent-death signal), and the restarted emulator ends the run
+/// FAILED saying why, instead of leaving it IN_PROGRESS forever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_in_progress_when_the_emulator_is_killed_ends_failed_on_restart() {
+    let _serial = SERIAL.lock().await;
+    let (mut emu, c) = start(&[]);
+    let ns = emu.info["namespace"].as_str().unwrap().to_owned();
+    let comp = lab(&c, &ns, &[READ_BUCKETS, MANAGE_OBJECTS]).await;
+    let id = create_run(&c, &ns, &comp, "sleep.py", json!({})).await;
+    // IN_PROGRESS with the driver started (no need to wait for the JVM to finish booting).
+    wait_run(
+        &c,
+        &id,
+        300,
+        |_| {},
+        |r| r["lifecycleState"] == "IN_PROGRESS" && !processes_mentioning(&id).is_empty(),
+    )
+    .await;
+
+    emu.child.kill().unwrap();
+    emu.child.wait().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !processes_mentioning(&id).is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the run's processes outlived the killed emulator: {:?}",
+            processes_mentioning(&id)
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let dir = std::mem::replace(&mut emu.dir, tempfile::tempdir().unwrap());
+    let (_emu, c) = start_in(dir, &[]);
+    let r = get_run(&c, &id).await;
+    assert_eq!(r["lifecycleState"], "FAILED", "{r}");
+    assert_eq!(
+        r["lifecycleDetails"],
+        "The emulator stopped while this run was in progress; its Spark process ended with it.",
+        "{r}"
+    );
+    assert_eq!(processes_mentioning(&id), vec![], "nothing was restarted");
+}
+
+/// Two objects with `main`, so the jar's manifest names no main class: only `--class` (the
+/// application's className) picks `LabJob`.
+const SCALA_JOB: &str = r#"
+object LabJob {
+  def main(args: Array[String]): Unit = {
+    val spark = org.apache.spark.sql.SparkSession.builder().appName("scala-lab").getOrCreate()
+    val orders = spark.read.option("header", "true").option("inferSchema", "true").csv(args(0))
+    orders.groupBy("region").count().coalesce(1).write.mode("overwrite").parquet(args(1))
+    println("scala job done")
+    spark.stop()
+  }
+}
+object Decoy {
+  def main(args: Array[String]): Unit = sys.error("the wrong main class ran")
+}
+"#;
+
+/// A jar of `source`, compiled with the Scala compiler among pyspark's jars (no download, no
+/// JDK: the JRE runs scalac).
+fn scala_jar(source: &str) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let python = venv().join("bin/python");
+    let jars = run_or_fail(
+        "find pyspark's jars",
+        Command::new(&python).args([
+            "-c",
+            "import os, pyspark; print(os.path.join(os.path.dirname(pyspark.__file__), 'jars'))",
+        ]),
+    );
+    std::fs::write(dir.path().join("Job.scala"), source).unwrap();
+    let jar = dir.path().join("job.jar");
+    run_or_fail(
+        "scalac",
+        Command::new("java")
+            .arg("-cp")
+            .arg(format!("{}/*", jars.trim()))
+            .args(["scala.tools.nsc.Main", "-usejavacp", "-d"])
+            .arg(&jar)
+            .arg(dir.path().join("Job.scala")),
+    );
+    std::fs::read(jar).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scala_jar_runs_with_its_main_class_and_writes_parquet() {
+    let _serial = SERIAL.lock().await;
+    let jar = scala_jar(SCALA_JOB);
+    let (emu, c) = start(&[]);
+    let ns = emu.info["namespace"].as_str().unwrap().to_owned();
+    let comp = lab(&c, &ns, &[READ_BUCKETS, MANAGE_OBJECTS]).await;
+    c.call("PUT", &format!("/n/{ns}/b/{INPUT}/o/jobs%2Flab.jar"), &jar)
+        .await
+        .expect(200);
+    // The run's settings (shapes, arguments, logs) come from the application.
+    let mut app = json!({
+        "compartmentId": comp,
+        "displayName": "scala-lab",
+        "language": "SCALA",
+        "className": "LabJob",
+        "fileUri": format!("oci://{INPUT}@{ns}/jobs/lab.jar"),
+    });
+    for (k, v) in shapes().as_object().unwrap() {
+        app[k] = v.clone();
+    }
+    app["logsBucketUri"] = json!(format!("oci://{LOGS}@{ns}/"));
+    app["arguments"] = json!([
+        format!("oci://{INPUT}@{ns}/sales.csv"),
+        format!("oci://{OUTPUT}@{ns}/scala/by_region/")
+    ]);
+    let app = post_id(&c, "/20200129/applications", &app).await;
+    let id = post_id(
+        &c,
+        "/20200129/runs",
+        &json!({"compartmentId": comp, "applicationId": app, "displayName": "scala-run"}),
+    )
+    .await;
+    let done = wait_run(&c, &id, 300, |_| {}, terminal).await;
+    assert_eq!(
+        done["lifecycleState"],
+        "SUCCEEDED",
+        "{done}\n{}",
+        driver_stderr(&c, &id).await
+    );
+    assert!(
+        driver_log(&c, &id, "STDOUT")
+            .await
+            .contains("scala job done")
+    );
+    let python = venv().join("bin/python");
+    let rows = decode_parquet(&c, &ns, "scala/by_region/", &python).await;
+    assert_eq!(
+        rows,
+        vec![
+            json!({"count": 1, "region": "NA"}),
+            json!({"count": 2, "region": "APAC"}),
+            json!({"count": 2, "region": "EMEA"}),
+        ]
+    );
+    assert_eq!(processes_mentioning(&id), vec![]);
 }

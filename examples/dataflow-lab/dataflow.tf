@@ -49,13 +49,15 @@ resource "oci_dataflow_application" "sales_etl" {
 
 # Waits for the run: a FAILED run fails the apply with its reason and the end of the driver's
 # logs. Editing the script or the data starts a new run; otherwise a finished run stays as it is.
+# The run acts as its own resource principal: it starts only once the policy granting the
+# dynamic group the buckets exists (nothing else orders the two), or it fails not authorized.
 resource "oci_dataflow_invoke_run" "sales_etl" {
   compartment_id = var.compartment_ocid
   application_id = oci_dataflow_application.sales_etl.id
   display_name   = "dataflow-sales-etl-run"
   asynchronous   = false
 
-  depends_on = [oci_objectstorage_object.sales_csv]
+  depends_on = [oci_objectstorage_object.sales_csv, oci_identity_policy.runs]
   lifecycle {
     replace_triggered_by = [oci_objectstorage_object.etl_script, oci_objectstorage_object.sales_csv]
   }

@@ -56,6 +56,7 @@ pub mod functions;
 pub mod iam;
 pub mod provider;
 pub mod resources;
+pub mod run_iam;
 pub mod tags;
 pub mod timeouts;
 pub mod validators;

@@ -1,10 +1,14 @@
 //! `cargo xtask lab`: the Data Flow lab end to end, with no cloud account.
 //!
-//! Builds the provider and the emulator, starts the emulator with a fresh data directory under
-//! `.lab/`, applies `examples/dataflow-lab` with the real `terraform` through a `dev_overrides`
-//! CLI configuration (the way a provider developer runs a local build), summarises what exists
-//! now, shows that nothing drifted, and destroys it all again, checking that nothing is left.
-//! `--keep` leaves it running instead and prints commands to paste.
+//! Builds the provider and the emulator, sets up the local Spark (the pinned pyspark in a venv
+//! under `target/spark-venv`, created on first use, as the Spark tests share it), starts the
+//! emulator with a fresh data directory under `.lab/`, running Data Flow jobs with that real
+//! Spark and enforcing IAM on runs (a missing grant fails the run, as in OCI), applies
+//! `examples/dataflow-lab` with the real `terraform` through a `dev_overrides` CLI
+//! configuration (the way a provider developer runs a local build), reports what each run
+//! really did (state, timings, bytes, rows of the Parquet it wrote, logs, peak memory),
+//! summarises what exists now, shows that nothing drifted, and destroys it all again, checking
+//! that nothing is left. `--keep` leaves it running instead and prints commands to paste.
 //!
 //! Nothing here knows which resource types the lab contains: the summary is read from the
 //! state, the outputs and the emulator, so the lab example can grow without touching this file.
@@ -13,9 +17,11 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
-use std::time::Instant;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use acceptance_tests::{Emulator, copy_dir, workspace_binary};
+use oci_client::services::objectstorage::GetObjectOptions;
 use serde_json::Value;
 
 /// Why the lab stopped.
@@ -50,6 +56,10 @@ pub enum Error {
     BadJson(String),
     #[error("left behind in the emulator after destroy: {0}")]
     Leftovers(String),
+    #[error("the local Spark could not be set up (Python venv with pyspark, Java 17+): {0}")]
+    Spark(String),
+    #[error("the run's output could not be read: {0}")]
+    Output(String),
 }
 
 /// Where the lab runs.
@@ -152,21 +162,55 @@ pub fn up(opts: &Options, out: &mut impl Write) -> Result<Lab, Error> {
         )?;
     }
 
+    let python = step(
+        out,
+        "Local Spark for Data Flow runs (pinned pyspark in target/spark-venv, created once; Java 17+)",
+        || {
+            // Said here, before pip's minutes, rather than by the emulator refusing to start.
+            let java = Command::new("java").arg("-version").output();
+            if !java.is_ok_and(|o| o.status.success()) {
+                return Err(Error::Spark(
+                    "`java -version` failed: install a Java 17+ runtime (e.g. apt-get install \
+                     openjdk-17-jre-headless)"
+                        .into(),
+                ));
+            }
+            acceptance_tests::venv::try_spark_python().map_err(Error::Spark)
+        },
+    )?;
+    let _ = writeln!(out, "    Python with pyspark: {}", python.display());
+
     let lab = step(
         out,
         "Starting the OCI emulator with a fresh data directory",
-        || start(opts),
+        || start(opts, &python),
     )?;
     let _ = writeln!(
         out,
-        "    endpoint {}, data in {}",
+        "    endpoint {}, data in {}\n    Data Flow runs: executor {}, run IAM {RUN_IAM}",
         lab.emulator.endpoint(),
-        lab.emulator.data_dir().display()
+        lab.emulator.data_dir().display(),
+        lab.emulator
+            .info
+            .dataflow_executor
+            .as_deref()
+            .unwrap_or("?"),
     );
 
-    step(out, "terraform apply (examples/dataflow-lab)", || {
-        lab.terraform(&["apply", "-input=false", "-auto-approve"], "apply")
+    let sampled = step(out, "terraform apply (examples/dataflow-lab)", || {
+        let sampler = Sampler::default();
+        std::thread::scope(|scope| {
+            scope.spawn(|| sampler.sample(&lab.emulator));
+            let applied = lab.terraform(&["apply", "-input=false", "-auto-approve"], "apply");
+            sampler.stop.store(true, Ordering::Relaxed);
+            applied
+        })?;
+        Ok(sampler)
     })?;
+    let report = step(out, "The runs: what Spark really did", || {
+        lab.run_report(&python, &sampled)
+    })?;
+    let _ = write!(out, "{report}");
     step(out, "terraform plan: nothing left to change", || {
         // -detailed-exitcode: 2 means the plan has changes.
         lab.terraform(
@@ -208,7 +252,10 @@ pub fn up(opts: &Options, out: &mut impl Write) -> Result<Lab, Error> {
     Ok(lab)
 }
 
-fn start(opts: &Options) -> Result<Lab, Error> {
+/// The lab is as strict as OCI: a run the policies do not cover fails.
+const RUN_IAM: &str = "enforce";
+
+fn start(opts: &Options, python: &Path) -> Result<Lab, Error> {
     let io = |what: &str| {
         let what = what.to_string();
         move |source| Error::Io { what, source }
@@ -236,7 +283,17 @@ fn start(opts: &Options) -> Result<Lab, Error> {
     .map_err(io("writing the terraform CLI configuration"))?;
 
     Ok(Lab {
-        emulator: Emulator::start(&opts.dir.join("emulator")),
+        emulator: Emulator::start_with(
+            &opts.dir.join("emulator"),
+            &[
+                "--executor",
+                "spark",
+                "--spark-python",
+                &python.display().to_string(),
+                "--run-iam",
+                RUN_IAM,
+            ],
+        ),
         root: opts.root.clone(),
         dir: opts.dir.clone(),
         work,
@@ -331,6 +388,123 @@ impl Lab {
             });
         }
         serde_json::from_slice(&out.stdout).map_err(|_| Error::BadJson(what))
+    }
+
+    /// Each Data Flow run the emulator holds: its end state and details, when it was seen
+    /// IN_PROGRESS and ended, the bytes it read and wrote (measured by the emulator), the rows
+    /// of the Parquet under its output prefixes (decoded with pyarrow), its driver logs in the
+    /// logs bucket, and the peak memory of the emulator with its Spark processes.
+    fn run_report(&self, python: &Path, sampled: &Sampler) -> Result<String, Error> {
+        let dump = self.emulator.dump();
+        let objects: Vec<&Value> = dump["objects"].as_array().into_iter().flatten().collect();
+        let seen = sampled.seen.lock().unwrap_or_else(|p| p.into_inner());
+        let mut s = String::new();
+        for run in dump["runs"].as_array().into_iter().flatten() {
+            let id = run["id"].as_str().unwrap_or("?");
+            let details = run["lifecycleDetails"]
+                .as_str()
+                .map(|d| format!(": {d}"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                s,
+                "    Run {}: {}{details}",
+                run["displayName"].as_str().unwrap_or(id),
+                run["lifecycleState"].as_str().unwrap_or("?"),
+            );
+            if let Some(times) = seen.get(id) {
+                // Zero: the first sighting already had that state (within one sample).
+                let at = |t: Option<Duration>| match t {
+                    None => "not seen".to_string(),
+                    Some(t) if t.is_zero() => format!("< {:.1}s", SAMPLE.as_secs_f64()),
+                    Some(t) => format!("{:.1}s", t.as_secs_f64()),
+                };
+                let _ = writeln!(
+                    s,
+                    "      submit -> IN_PROGRESS {}, submit -> {} {} (seen by polling every {} ms from the submit)",
+                    at(times.in_progress),
+                    run["lifecycleState"].as_str().unwrap_or("?"),
+                    at(times.ended),
+                    SAMPLE.as_millis()
+                );
+            }
+            let _ = writeln!(
+                s,
+                "      Spark run duration {} ms, read {} bytes, wrote {} bytes (measured by the emulator)",
+                run["runDurationInMilliseconds"], run["dataReadInBytes"], run["dataWrittenInBytes"]
+            );
+            let prefixes = run["arguments"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .filter_map(|a| bucket_prefix(a).filter(|(_, p)| p.ends_with('/') || p.is_empty()));
+            for (bucket, prefix) in prefixes {
+                let written: Vec<&str> = names_under(&objects, bucket, prefix);
+                let rows = self.parquet_rows(python, bucket, &written)?;
+                let _ = writeln!(
+                    s,
+                    "      {} objects under oci://{bucket}@…/{prefix}; Parquet rows: {rows} (decoded with pyarrow)",
+                    written.len()
+                );
+            }
+            if let Some((bucket, _)) = run["logsBucketUri"].as_str().and_then(bucket_prefix) {
+                let logs = names_under(&objects, bucket, &format!("{id}/"));
+                let _ = writeln!(
+                    s,
+                    "      driver logs in oci://{bucket}@…/{id}/: {}",
+                    logs.iter()
+                        .map(|n| n.rsplit('/').next().unwrap_or(n))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+        }
+        let _ = writeln!(
+            s,
+            "    Peak memory (RSS) of the emulator and its Spark processes during apply: {} MiB",
+            sampled.peak_kib.load(Ordering::Relaxed) / 1024
+        );
+        Ok(s)
+    }
+
+    /// Rows of the `.parquet` objects among `names` in `bucket`, decoded with pyarrow.
+    fn parquet_rows(&self, python: &Path, bucket: &str, names: &[&str]) -> Result<usize, Error> {
+        let parts: Vec<&&str> = names.iter().filter(|n| n.ends_with(".parquet")).collect();
+        if parts.is_empty() {
+            return Ok(0);
+        }
+        let dir = self.dir.join("output");
+        std::fs::create_dir_all(&dir).map_err(|e| Error::Output(e.to_string()))?;
+        let client = acceptance_tests::client_for(&self.emulator);
+        let ns = self.emulator.info.namespace.clone();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Output(e.to_string()))?;
+        let mut files = Vec::new();
+        for (i, name) in parts.iter().enumerate() {
+            let file = dir.join(format!("{bucket}-{i}.parquet"));
+            rt.block_on(client.get_object_to_file(
+                &ns,
+                bucket,
+                name,
+                &GetObjectOptions::default(),
+                &file,
+            ))
+            .map_err(|e| Error::Output(format!("{name}: {e}")))?;
+            files.push(file);
+        }
+        let out = acceptance_tests::venv::run(
+            "pyarrow",
+            Command::new(python)
+                .arg("-c")
+                .arg("import sys, pyarrow.parquet as pq\nprint(sum(pq.read_metadata(f).num_rows for f in sys.argv[1:]))")
+                .args(&files),
+        )
+        .map_err(Error::Output)?;
+        out.trim()
+            .parse()
+            .map_err(|_| Error::Output(format!("pyarrow printed {out:?}")))
     }
 
     /// What was created (from the state), the outputs, and the objects the emulator holds.
@@ -456,6 +630,73 @@ impl Lab {
         );
         Ok(())
     }
+}
+
+/// How often the apply is sampled (run states, memory): a figure's resolution, not a wait.
+const SAMPLE: Duration = Duration::from_millis(100);
+
+/// When a run was first seen, IN_PROGRESS, and ended, relative to its first sighting.
+#[derive(Debug, Default, Clone, Copy)]
+struct RunTimes {
+    first: Option<Instant>,
+    in_progress: Option<Duration>,
+    ended: Option<Duration>,
+}
+
+/// Watches the emulator while terraform applies: the peak resident memory of its process tree
+/// (the emulator, spark-submit's JVM and the Python driver) and each run's state changes.
+#[derive(Default)]
+struct Sampler {
+    stop: AtomicBool,
+    peak_kib: std::sync::atomic::AtomicU64,
+    seen: std::sync::Mutex<std::collections::BTreeMap<String, RunTimes>>,
+}
+
+impl Sampler {
+    fn sample(&self, emulator: &Emulator) {
+        while !self.stop.load(Ordering::Relaxed) {
+            let rss = acceptance_tests::procfs::tree_rss_kib(emulator.pid());
+            self.peak_kib.fetch_max(rss, Ordering::Relaxed);
+            let runs = emulator.dump()["runs"].clone();
+            let now = Instant::now();
+            let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+            for run in runs.as_array().into_iter().flatten() {
+                let (Some(id), Some(state)) = (run["id"].as_str(), run["lifecycleState"].as_str())
+                else {
+                    continue;
+                };
+                let t = seen.entry(id.to_string()).or_default();
+                let first = *t.first.get_or_insert(now);
+                if state == "IN_PROGRESS" && t.in_progress.is_none() {
+                    t.in_progress = Some(now - first);
+                }
+                if matches!(state, "SUCCEEDED" | "FAILED" | "CANCELED" | "STOPPED")
+                    && t.ended.is_none()
+                {
+                    t.ended = Some(now - first);
+                }
+            }
+            drop(seen);
+            std::thread::sleep(SAMPLE);
+        }
+    }
+}
+
+/// `oci://bucket@namespace/prefix` → `(bucket, prefix)`.
+fn bucket_prefix(uri: &str) -> Option<(&str, &str)> {
+    let rest = uri.strip_prefix("oci://")?;
+    let (authority, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+    Some((authority.split_once('@')?.0, prefix))
+}
+
+/// Names of the objects of `bucket` under `prefix`, from a dump's `objects`.
+fn names_under<'a>(objects: &[&'a Value], bucket: &str, prefix: &str) -> Vec<&'a str> {
+    objects
+        .iter()
+        .filter(|o| o["bucket"].as_str() == Some(bucket))
+        .filter_map(|o| o["name"].as_str())
+        .filter(|n| n.starts_with(prefix))
+        .collect()
 }
 
 /// `(address, label)` of every managed resource, modules included. The label is the resource's

@@ -1,5 +1,7 @@
 //! `cargo xtask lab` as the README's first command runs it (minus `cargo build`: the binaries
-//! are already built for tests): every step says what it does and how long it took, the summary
+//! are already built for tests): every step says what it does and how long it took, the run
+//! ran on the real Spark with IAM enforced and its result is reported (state, Parquet rows,
+//! driver logs, peak memory), the summary
 //! names everything in the state, the drift check is clean, the commands printed for `--keep`
 //! work when pasted into a shell, and destroy leaves the emulator empty.
 
@@ -22,8 +24,10 @@ fn lab_comes_up_summarises_is_drift_free_pastes_and_goes_down_clean() {
     let text = String::from_utf8(out).unwrap();
 
     for step in [
+        "==> Local Spark for Data Flow runs",
         "==> Starting the OCI emulator",
         "==> terraform apply",
+        "==> The runs: what Spark really did",
         "==> terraform plan: nothing left to change",
         "==> Summary",
         "==> Drift check",
@@ -41,6 +45,30 @@ fn lab_comes_up_summarises_is_drift_free_pastes_and_goes_down_clean() {
         );
     }
     assert!(text.contains("No drift: the "), "{text}");
+
+    // The lab's run ran on the real Spark with IAM enforced, and its result is reported as the
+    // emulator measured it: the lab's CSV has 4 orders of at least 10.
+    assert!(
+        text.contains("Data Flow runs: executor spark, run IAM enforce"),
+        "{text}"
+    );
+    let run = text
+        .split("==> The runs: what Spark really did")
+        .nth(1)
+        .unwrap();
+    assert!(
+        run.contains("    Run dataflow-sales-etl-run: SUCCEEDED"),
+        "{run}"
+    );
+    assert!(
+        run.contains("Parquet rows: 4 (decoded with pyarrow)"),
+        "{run}"
+    );
+    assert!(
+        run.contains("spark_driver_stderr.log.gz, spark_driver_stdout.log.gz"),
+        "{run}"
+    );
+    assert!(run.contains("Peak memory (RSS) of the emulator"), "{run}");
 
     // The summary names every resource the state holds, whatever the example contains.
     let listed = Command::new(tfplugin::testing::terraform_path())

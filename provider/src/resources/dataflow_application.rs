@@ -19,8 +19,9 @@ use oci_client::wait::WaitSpec;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tfplugin::{
-    CreateRequest, DeleteRequest, Diagnostics, ImportRequest, ReadRequest, Resource, Schema,
-    UpdateRequest, ValidateRequest, Value, async_trait, validators,
+    AttributePath, CreateRequest, DeleteRequest, Diagnostics, ImportRequest, ModifyPlan,
+    PlanChange, ReadRequest, Resource, Schema, UpdateRequest, ValidateRequest, Value, async_trait,
+    validators,
 };
 
 use crate::convert::{flatten_defined_tags, known, nest_defined_tags, null_if_empty, time_value};
@@ -29,6 +30,7 @@ use crate::dataflow::{
 };
 use crate::diag::{OrDiag, api_error};
 use crate::provider::Oci;
+use crate::run_iam;
 use crate::timeouts::{self, Op, TimeoutsBlock};
 use crate::validators as oci;
 
@@ -234,6 +236,38 @@ impl Resource for ApplicationResource {
             &mut s.private_endpoint_id,
             &mut s.warehouse_bucket_uri,
         ]);
+    }
+
+    /// Warns when the tenancy's policies would not let this application's runs (assumed to
+    /// carry its compartment and tags) read its file or write its logs. Only once the
+    /// application exists: see [`crate::run_iam`] for why not at create.
+    async fn modify_plan(
+        &self,
+        req: &mut ModifyPlan<ApplicationState, Oci>,
+        diags: &mut Diagnostics,
+    ) {
+        let PlanChange::Update { planned, .. } = &req.change else {
+            return;
+        };
+        let Some(compartment) = planned.compartment_id.as_known() else {
+            return;
+        };
+        let own = |v: &Value<String>, attribute: &str| {
+            v.as_known()
+                .filter(|s| !s.is_empty())
+                .map(|s| (s.clone(), AttributePath::new(attribute)))
+        };
+        let needs = run_iam::needs(
+            own(&planned.file_uri, "file_uri"),
+            own(&planned.archive_uri, "archive_uri"),
+            own(&planned.logs_bucket_uri, "logs_bucket_uri"),
+        );
+        if needs.is_empty() {
+            return;
+        }
+        let principal =
+            run_iam::principal(compartment, &planned.freeform_tags, &planned.defined_tags);
+        run_iam::warn_missing_grants(&req.provider, &principal, &needs, diags).await;
     }
 
     async fn create(

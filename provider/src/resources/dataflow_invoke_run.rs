@@ -23,8 +23,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tfplugin::config_validators as cv;
 use tfplugin::{
-    CreateRequest, DeleteRequest, Diagnostics, ImportRequest, ReadRequest, Resource, Schema,
-    UpdateRequest, ValidateRequest, Value, async_trait, validators,
+    AttributePath, CreateRequest, DeleteRequest, Diagnostics, ImportRequest, ModifyPlan,
+    PlanChange, ReadRequest, Resource, Schema, UpdateRequest, ValidateRequest, Value, async_trait,
+    validators,
 };
 
 use crate::convert::{flatten_defined_tags, known, nest_defined_tags, null_if_empty, time_value};
@@ -33,6 +34,7 @@ use crate::dataflow::{
 };
 use crate::diag::{OrDiag, api_error};
 use crate::provider::Oci;
+use crate::run_iam;
 use crate::timeouts::{self, Op, TimeoutsBlock};
 use crate::validators as oci;
 
@@ -302,6 +304,57 @@ impl Resource for RunResource {
             &mut s.private_endpoint_subnet_id,
             &mut s.warehouse_bucket_uri,
         ]);
+    }
+
+    /// Warns when the tenancy's policies would not let this run read its file (or archive) or
+    /// write its logs; the URIs it does not set come from its application. Only for a run to
+    /// be created, once its application exists (see [`crate::run_iam`]).
+    async fn modify_plan(&self, req: &mut ModifyPlan<RunState, Oci>, diags: &mut Diagnostics) {
+        let PlanChange::Create { planned, .. } = &req.change else {
+            return;
+        };
+        let (Some(compartment), Some(app_id)) = (
+            planned.compartment_id.as_known(),
+            planned.application_id.as_known(),
+        ) else {
+            return;
+        };
+        let app = match req.provider.client.get_application_opt(app_id).await {
+            Ok(Some(app)) => app.value,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::debug!(error = %e, "run IAM check skipped: the application cannot be read");
+                return;
+            }
+        };
+        // The run's own setting, else the application's (the warning then points at
+        // application_id, where the value comes from).
+        let uri = |own: &Value<String>, attribute: &str, from_app: &Option<String>| match own
+            .as_known()
+            .filter(|s| !s.is_empty())
+        {
+            Some(s) => Some((s.clone(), AttributePath::new(attribute))),
+            None => from_app
+                .clone()
+                .filter(|s| !s.is_empty())
+                .map(|s| (s, AttributePath::new("application_id"))),
+        };
+        let needs = run_iam::needs(
+            uri(&planned.file_uri, "file_uri", &app.file_uri),
+            uri(
+                &planned.archive_uri,
+                "archive_uri",
+                &app.settings.archive_uri,
+            ),
+            uri(
+                &planned.logs_bucket_uri,
+                "logs_bucket_uri",
+                &app.settings.logs_bucket_uri,
+            ),
+        );
+        let principal =
+            run_iam::principal(compartment, &planned.freeform_tags, &planned.defined_tags);
+        run_iam::warn_missing_grants(&req.provider, &principal, &needs, diags).await;
     }
 
     async fn create(
