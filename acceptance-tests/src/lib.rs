@@ -88,6 +88,24 @@ impl Env {
         }
     }
 
+    /// The Data Flow lab (`examples/dataflow-lab`) copied into the working directory, its
+    /// variables set for this emulator, `terraform init` done: ready for `apply`.
+    pub fn lab() -> Env {
+        let mut env = Env::new();
+        let lab = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/dataflow-lab");
+        copy_dir(&lab, env.wd.path()).expect("copy the lab");
+        let (tenancy, profile, endpoint) = (
+            env.tenancy().to_string(),
+            env.emulator.info.profile.clone(),
+            env.emulator.endpoint().to_string(),
+        );
+        env.wd.set_env("TF_VAR_compartment_ocid", &tenancy);
+        env.wd.set_env("TF_VAR_config_file_profile", &profile);
+        env.wd.set_env("TF_VAR_oci_endpoint", &endpoint);
+        env.wd.init();
+        env
+    }
+
     /// Writes `main.tf`: the provider blocks plus `body`.
     pub fn write(&self, body: &str) {
         let header = provider_block(self.emulator.endpoint(), &self.emulator.info.profile);
@@ -206,6 +224,16 @@ pub fn write_pseudo_random_file(path: &Path, len: u64, seed: u64) {
         written += n as u64;
     }
     f.flush().expect("flush");
+}
+
+/// Everything terraform printed, on one line with single spaces and no box-drawing margins:
+/// Terraform wraps long diagnostics, so phrases are compared in this form.
+pub fn one_line(out: &TfOutput) -> String {
+    out.combined()
+        .replace('│', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Asserts that a failed terraform command reported `summary` pointing at `attribute`: Terraform

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use acceptance_tests::{Env, copy_dir};
+use acceptance_tests::Env;
 
 fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples")
@@ -124,17 +124,7 @@ fn provider_example_is_valid() {
 /// The lab as the README's lab command runs it, here through the filesystem mirror.
 #[test]
 fn dataflow_lab_example_applies_without_drift_and_destroys_cleanly() {
-    let mut env = Env::new();
-    copy_dir(&examples().join("dataflow-lab"), env.wd.path()).unwrap();
-    let (tenancy, profile, endpoint) = (
-        env.tenancy().to_string(),
-        env.emulator.info.profile.clone(),
-        env.emulator.endpoint().to_string(),
-    );
-    env.wd.set_env("TF_VAR_compartment_ocid", &tenancy);
-    env.wd.set_env("TF_VAR_config_file_profile", &profile);
-    env.wd.set_env("TF_VAR_oci_endpoint", &endpoint);
-    env.wd.init();
+    let env = Env::lab();
     let step = env.wd.step();
     assert!(
         step.plan

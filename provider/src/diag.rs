@@ -44,6 +44,15 @@ fn detail(doing: &str, err: &Error) -> String {
     if let Some(id) = err.opc_request_id() {
         d.push_str(&format!("opc-request-id: {id}\n"));
     }
+    if let Some(svc) = err.as_service().filter(|s| s.attempts > 1) {
+        d.push_str(&format!(
+            "{} gave up after {} attempts over {:.1} s; the status and opc-request-id above are \
+             the last attempt's (retry_duration_seconds sets how long to retry).\n",
+            svc.operation,
+            svc.attempts,
+            svc.retried_for.as_secs_f64()
+        ));
+    }
     d.push_str(hint(err));
     d.push_str(&format!("\n\nOriginal error: {err}"));
     d
