@@ -4,11 +4,10 @@
 //! nothing twice and leave nothing behind; and when the retry budget runs out the diagnostic says
 //! which operation, the last status and its opc-request-id.
 
-use std::collections::BTreeMap;
 use std::time::Instant;
 
 use acceptance_tests::Env;
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// Writes whose first answer is lost after the emulator did the work.
 const LOST_ONCE: [&str; 10] = [
@@ -47,28 +46,6 @@ fn hostile_network(env: &Env) {
     }
 }
 
-/// How many resources of each kind the emulator holds, deleted ones included: a duplicate create
-/// shows up here even after destroy.
-fn created(dump: &Value) -> BTreeMap<String, Vec<String>> {
-    let mut out = BTreeMap::new();
-    for (kind, name) in [
-        ("buckets", "name"),
-        ("dynamic_groups", "name"),
-        ("policies", "name"),
-        ("applications", "displayName"),
-        ("runs", "displayName"),
-    ] {
-        let names = dump[kind]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|r| r[name].as_str().unwrap_or("?").to_owned())
-            .collect();
-        out.insert(kind.to_owned(), names);
-    }
-    out
-}
-
 #[test]
 fn the_lab_applies_and_destroys_under_faults_without_duplicates() {
     let env = Env::lab();
@@ -89,27 +66,11 @@ fn the_lab_applies_and_destroys_under_faults_without_duplicates() {
         "the faults fired: 429×{n429} 500×{n500} 503×{n503} of {} calls",
         log.len()
     );
-    let created = created(&env.emulator.dump());
-    let expected: BTreeMap<String, Vec<String>> = [
-        (
-            "buckets",
-            vec![
-                "dataflow-lab-input",
-                "dataflow-lab-logs",
-                "dataflow-lab-output",
-            ],
-        ),
-        ("dynamic_groups", vec!["dg-dataflow-lab-runs"]),
-        ("policies", vec!["dataflow-lab-runs-access"]),
-        ("applications", vec!["dataflow-sales-etl"]),
-        ("runs", vec!["dataflow-sales-etl-run"]),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.into_iter().map(str::to_owned).collect()))
-    .collect();
-    let mut sorted = created.clone();
-    sorted.values_mut().for_each(|v| v.sort());
-    assert_eq!(sorted, expected, "each resource created exactly once");
+    assert_eq!(
+        acceptance_tests::created_names(&env.emulator.dump()),
+        acceptance_tests::lab_resource_names(),
+        "each resource created exactly once"
+    );
 
     let started = Instant::now();
     env.wd.destroy();

@@ -58,6 +58,18 @@ fn detail(doing: &str, err: &Error) -> String {
     d
 }
 
+/// How to bring an existing object under Terraform, for "already exists" diagnostics: the
+/// `terraform import` command and the equivalent `import` block. The provider is not told the
+/// resource's address, so both say `<name>` for it. (The block also works where the command
+/// cannot: `terraform import` evaluates the whole configuration, and fails when locals index
+/// `for_each` instances that are not in state yet.)
+pub fn import_instructions(type_name: &str, id: &str) -> String {
+    format!(
+        "  terraform import {type_name}.<name> {id}\nor, with an import block:\n  import {{\n    \
+         to = {type_name}.<name>\n    id = \"{id}\"\n  }}"
+    )
+}
+
 /// Records `err` as an error diagnostic: `summary` like "Create Bucket Error", `doing` like
 /// "creating bucket \"x\" in namespace \"ns\"".
 pub fn api_error(diags: &mut Diagnostics, summary: &str, doing: &str, err: &Error) {

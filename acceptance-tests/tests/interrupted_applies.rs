@@ -1,0 +1,263 @@
+//! Terraform SIGKILLed in the middle of a lab apply, at ten fixed points: right after the k-th
+//! write the emulator answered (k = 1..=9: every create of the lab, so the kill lands between a
+//! resource's creation and Terraform recording it), and once while the apply waits for the run.
+//! Each time the next `terraform apply` must converge, after adding exactly the imports its
+//! diagnostics print (buckets and IAM: names are unique, the create gets 409); nothing may be created twice (applications and runs are re-sent with the create
+//! journal's retry token and replayed, see provider/src/create_journal.rs); and destroy must
+//! leave the emulator empty.
+//!
+//! The kill takes Terraform's whole process group (Terraform and the provider it started), as a
+//! crashed CI runner or machine would: nothing of the killed apply keeps running.
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use acceptance_tests::{Env, LoggedRequest, TfOutput, created_names, lab_resource_names};
+
+/// A condition on the emulator's request log.
+type LogCondition = Box<dyn Fn(&[LoggedRequest]) -> bool>;
+
+/// Where to kill.
+struct KillPoint {
+    what: String,
+    reached: LogCondition,
+}
+
+/// The ten points, in a fixed order.
+fn kill_points() -> Vec<KillPoint> {
+    let mut points: Vec<KillPoint> = (1..=9)
+        .map(|k| KillPoint {
+            what: format!("after write #{k}"),
+            reached: Box::new(move |log: &[LoggedRequest]| {
+                log.iter()
+                    .filter(|r| r.is_mutating() && r.status.is_some_and(|s| s < 300))
+                    .count()
+                    >= k
+            }),
+        })
+        .collect();
+    points.push(KillPoint {
+        what: "while waiting for the run".to_owned(),
+        reached: Box::new(|log: &[LoggedRequest]| {
+            log.iter().any(|r| r.operation.as_deref() == Some("GetRun"))
+        }),
+    });
+    points
+}
+
+const APPLY: [&str; 4] = ["apply", "-input=false", "-no-color", "-auto-approve"];
+
+/// Starts `terraform apply` in its own process group and SIGKILLs the group once `point` is
+/// reached. Returns false when the apply ended before that.
+fn apply_killed_at(env: &Env, point: &KillPoint) -> bool {
+    use std::os::unix::process::CommandExt;
+    let mut child = env
+        .wd
+        .command(&APPLY)
+        .process_group(0)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start terraform apply");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        if child.try_wait().expect("terraform status").is_some() {
+            return false;
+        }
+        if (point.reached)(&env.emulator.requests()) {
+            let group = format!("-{}", child.id());
+            let killed = std::process::Command::new("kill")
+                .args(["-KILL", "--", &group])
+                .status()
+                .expect("run kill");
+            assert!(killed.success(), "kill -KILL {group}");
+            child.wait().expect("reap terraform");
+            return true;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} not reached within the deadline",
+            point.what
+        );
+        // Poll interval of the wait on the request log (the condition is what synchronises).
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// `(address, id)` of every import the diagnostics of `out` ask for. The provider prints
+/// `terraform import <type>.<name> <id>` and the same as an `import` block; the address is the
+/// one Terraform names in that diagnostic (`with <address>,`).
+fn requested_imports(out: &TfOutput) -> Vec<(String, String)> {
+    let text = out.combined();
+    text.split("Error: ")
+        .skip(1)
+        .filter_map(|block| {
+            let lines: Vec<&str> = block
+                .lines()
+                .map(|l| l.trim_start_matches(['│', ' ']))
+                .collect();
+            let address = lines
+                .iter()
+                .find_map(|l| l.strip_prefix("with "))?
+                .trim_end_matches(',');
+            let command = lines
+                .iter()
+                .find_map(|l| l.strip_prefix("terraform import "))?;
+            let (placeholder, id) = command.split_once(' ')?;
+            let type_name = placeholder.strip_suffix(".<name>")?;
+            assert!(
+                address.starts_with(&format!("{type_name}.")),
+                "the import command's type {type_name} is the resource's: {address}"
+            );
+            let block_id = lines
+                .iter()
+                .find_map(|l| l.strip_prefix("id = "))
+                .map(|v| v.trim().trim_matches('"'));
+            assert_eq!(
+                block_id,
+                Some(id.trim()),
+                "the import block says the same:\n{block}"
+            );
+            assert!(
+                lines.contains(&format!("to = {type_name}.<name>").as_str()),
+                "{block}"
+            );
+            Some((address.to_owned(), id.trim().to_owned()))
+        })
+        .collect()
+}
+
+/// Applies until green, adding the `import` blocks the diagnostics print (with the address
+/// Terraform named; `terraform import` itself cannot run here: it evaluates the lab's locals,
+/// which index bucket instances that are not in state yet). Returns what was imported.
+fn converge(env: &Env, context: &str) -> Vec<(String, String)> {
+    let mut imported: Vec<(String, String)> = Vec::new();
+    for _ in 0..4 {
+        let out = env.wd.try_apply();
+        if out.success() {
+            // The blocks did their work; the configuration is the lab's again.
+            let _ = std::fs::remove_file(env.wd.path().join("imports.tf"));
+            return imported;
+        }
+        let requested = requested_imports(&out);
+        assert!(
+            !requested.is_empty(),
+            "{context}: the apply failed without an import to run:\n{}",
+            out.combined()
+        );
+        imported.extend(requested);
+        let blocks: String = imported
+            .iter()
+            .map(|(to, id)| format!("import {{\n  to = {to}\n  id = \"{id}\"\n}}\n"))
+            .collect();
+        env.wd.write_file("imports.tf", &blocks);
+    }
+    panic!("{context}: no convergence after four applies (imported {imported:?})");
+}
+
+#[test]
+fn a_lab_apply_killed_at_ten_points_converges_without_duplicates_or_orphans() {
+    let env = Env::lab();
+    env.emulator.set_lifecycle_delay_ms(10);
+    let started = Instant::now();
+    let mut replayed = Vec::new();
+    for point in kill_points() {
+        let context = format!("killed {}", point.what);
+        assert!(
+            apply_killed_at(&env, &point),
+            "{context}: the apply finished before the kill point"
+        );
+        let imported = converge(&env, &context);
+        env.assert_plans_empty(&context);
+        assert_eq!(
+            created_names(&env.emulator.dump()),
+            lab_resource_names(),
+            "{context}: every resource exactly once (imported {imported:?})"
+        );
+        let log = env.emulator.requests();
+        let sent = |op: &str| {
+            log.iter()
+                .filter(|r| r.operation.as_deref() == Some(op) && r.status == Some(200))
+                .count()
+        };
+        let resent: Vec<&str> = ["CreateApplication", "CreateRun"]
+            .into_iter()
+            .filter(|op| sent(op) > 1)
+            .collect();
+        replayed.extend(resent.iter().map(|op| format!("{op} ({context})")));
+        env.wd.destroy();
+        env.assert_nothing_left();
+        eprintln!(
+            "{context}: imported {:?}, re-sent {resent:?}",
+            imported.iter().map(|(a, _)| a).collect::<Vec<_>>()
+        );
+        // The next scenario starts from an empty emulator and an empty state.
+        env.emulator.reset();
+        env.emulator.set_lifecycle_delay_ms(10);
+    }
+    assert!(
+        !replayed.is_empty(),
+        "some kill landed between an application's or run's create and its record, and the \
+         re-sent create was replayed (else this test proves nothing about them)"
+    );
+    eprintln!(
+        "ten interrupted applies in {:.1} s; replayed: {replayed:?}",
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// The journal's token is only reused while OCI honours it: killed after the application's
+/// create, the application then deleted out of band, the next apply's re-sent create gets 409
+/// `InvalidatedRetryToken` and is sent again with a fresh token (a new application, not an
+/// error). And a plain destroy-then-apply of the same configuration creates new resources.
+#[test]
+fn a_journal_token_whose_resource_was_deleted_falls_back_to_a_fresh_create() {
+    let env = Env::lab();
+    env.emulator.set_lifecycle_delay_ms(10);
+    let app_created = KillPoint {
+        what: "after CreateApplication".to_owned(),
+        reached: Box::new(|log: &[LoggedRequest]| {
+            log.iter().any(|r| {
+                r.operation.as_deref() == Some("CreateApplication") && r.status == Some(200)
+            })
+        }),
+    };
+    assert!(apply_killed_at(&env, &app_created));
+    let dump = env.emulator.dump();
+    let first = dump["applications"][0]["id"].as_str().unwrap().to_owned();
+    env.oci(async |c| c.delete_application(&first, None).await.unwrap());
+    converge(&env, "application deleted out of band");
+    let creates: Vec<Option<u16>> = env
+        .emulator
+        .requests()
+        .iter()
+        .filter(|r| r.operation.as_deref() == Some("CreateApplication"))
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(
+        creates,
+        [Some(200), Some(409), Some(200)],
+        "first create, the replay refused, a fresh create"
+    );
+    let app_id = || {
+        env.wd
+            .resource_values("oci_dataflow_application.sales_etl")
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let id = app_id();
+    assert_ne!(id, first, "a new application");
+
+    env.wd.destroy();
+    env.wd.apply();
+    let again = app_id();
+    assert!(
+        again != id && again != first,
+        "destroy then apply creates anew"
+    );
+    env.wd.destroy();
+    env.assert_nothing_left();
+}
