@@ -261,3 +261,62 @@ fn a_journal_token_whose_resource_was_deleted_falls_back_to_a_fresh_create() {
     env.wd.destroy();
     env.assert_nothing_left();
 }
+
+/// The pids whose parent is `pid` (from /proc).
+fn children_of(pid: u32) -> Vec<u32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|p| {
+            std::fs::read_to_string(format!("/proc/{p}/stat"))
+                .ok()
+                .and_then(|s| {
+                    // `pid (comm) state ppid …`: comm may hold spaces, so split after the ')'.
+                    let rest = s.rsplit_once(')')?.1.to_owned();
+                    rest.split_whitespace().nth(1)?.parse::<u32>().ok()
+                })
+                == Some(pid)
+        })
+        .collect()
+}
+
+/// Only Terraform SIGKILLed (as `kill -9 <terraform>` does): its provider must not live on as an
+/// orphan still working on the apply; it notices its parent is gone and exits.
+#[test]
+fn a_provider_whose_terraform_was_killed_exits() {
+    let env = Env::lab();
+    // Long lifecycles: the apply is still waiting on resources when Terraform is killed.
+    env.emulator.set_lifecycle_delay_ms(5_000);
+    let mut child = env
+        .wd
+        .command(&APPLY)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start terraform apply");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let providers = loop {
+        let log = env.emulator.requests();
+        let providers = children_of(child.id());
+        if log.iter().any(LoggedRequest::is_mutating) && !providers.is_empty() {
+            break providers;
+        }
+        assert!(Instant::now() < deadline, "the apply never started writing");
+        assert!(child.try_wait().unwrap().is_none(), "the apply ended early");
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    child.kill().expect("SIGKILL terraform");
+    child.wait().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let alive = |p: &u32| std::path::Path::new(&format!("/proc/{p}")).exists();
+    while providers.iter().any(alive) {
+        assert!(
+            Instant::now() < deadline,
+            "provider processes {providers:?} outlived Terraform by 10 s"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
