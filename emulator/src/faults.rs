@@ -7,8 +7,9 @@
 //! with a status or a drop decides the answer (its latency added too) and ends the search.
 //! A rule with a `seed` draws from its own seeded generator, so the same sequence of matching
 //! requests sees the same faults (acceptance tests use fixed seeds); without one, from entropy.
-//! `after: true` lets the handler run first and then answers with the fault (a response lost
-//! on the way back: the create happened, the client does not know it).
+//! `after: true` lets the handler run first, then waits the rule's latency and answers with
+//! the fault if it has one (a response lost or held on the way back: the create happened, the
+//! client does not know it yet).
 
 use crate::error::ApiError;
 use axum::http::StatusCode;
@@ -84,11 +85,6 @@ impl FaultRule {
                 "count must be at least 1 (or null for forever)",
             ));
         }
-        if self.after && self.status.is_none() && !self.drop_connection {
-            return Err(ApiError::invalid_parameter(
-                "after needs a status or drop_connection (latency is always before the handler)",
-            ));
-        }
         if self.status.is_none() && self.latency_ms == 0 && !self.drop_connection {
             return Err(ApiError::invalid_parameter(
                 "a fault rule needs a status, latency_ms or drop_connection",
@@ -143,8 +139,10 @@ fn default_code(status: StatusCode) -> &'static str {
 /// What the rules decided for one request.
 #[derive(Debug, Default)]
 pub struct Decision {
-    /// Sum of the latencies of every rule that fired.
+    /// Sum of the latencies of every rule that fired, before the handler runs.
     pub latency_ms: u64,
+    /// The same for `after` rules: waited after the handler, before answering.
+    pub after_latency_ms: u64,
     /// The rule that answers (status or drop), if one fired.
     pub answer: Option<FaultRule>,
 }
@@ -195,7 +193,12 @@ impl Faults {
                 idx += 1;
                 continue;
             }
-            decision.latency_ms = decision.latency_ms.saturating_add(a.rule.latency_ms);
+            let latency = if a.rule.after {
+                &mut decision.after_latency_ms
+            } else {
+                &mut decision.latency_ms
+            };
+            *latency = latency.saturating_add(a.rule.latency_ms);
             let answers = a.rule.status.is_some() || a.rule.drop_connection;
             if answers {
                 decision.answer = Some(a.rule.clone());
@@ -280,8 +283,12 @@ mod tests {
     }
 
     #[test]
-    fn after_needs_something_to_answer_with() {
-        let r: FaultRule = serde_json::from_str(r#"{"latency_ms":5,"after":true}"#).unwrap();
-        assert!(r.validate().is_err());
+    fn after_latency_is_kept_apart() {
+        let f = Faults::default();
+        f.add(rule(r#"{"latency_ms":5,"after":true}"#));
+        f.add(rule(r#"{"latency_ms":7}"#));
+        let d = f.take("dataflow", Some("GetRun"), "GET");
+        assert_eq!((d.latency_ms, d.after_latency_ms), (7, 5));
+        assert!(d.answer.is_none());
     }
 }

@@ -156,6 +156,9 @@ async fn handle(state: &AppState, req: Request, next: Next, op: Operation) -> Re
     }
     req.extensions_mut().insert(principal);
     let resp = next.run(req).await;
+    if faults.after_latency_ms > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(faults.after_latency_ms)).await;
+    }
     match after {
         // The handler's work is done (and committed); only its answer is lost.
         Some(rule) => fault_answer(&rule),
