@@ -88,8 +88,15 @@ impl Emulator {
 
     /// Like [`Emulator::start`], with extra `serve` arguments (e.g. `--lifecycle-ms 50`).
     pub fn start_with(data_dir: &Path, extra: &[&str]) -> Self {
+        Self::start_with_env(data_dir, extra, &[])
+    }
+
+    /// Like [`Emulator::start_with`], with environment variables for the process (e.g.
+    /// `OCI_EMULATOR_LOG=trace`).
+    pub fn start_with_env(data_dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Self {
         std::fs::create_dir_all(data_dir).expect("create emulator data dir");
         let mut child = Command::new(workspace_binary("oci-emulator"))
+            .envs(env.iter().copied())
             .args(["serve", "--json", "--data-dir"])
             .arg(data_dir)
             .args(if extra.contains(&"--listen") {

@@ -66,17 +66,27 @@ pub struct Env {
 impl Env {
     /// Starts an emulator and prepares a Terraform working directory (not yet initialised).
     pub fn new() -> Env {
-        Env::with_emulator_args(&[])
+        Env::with_emulator(&[], &[])
     }
 
     /// Like [`Env::new`], with extra `serve` arguments for the emulator (e.g. `--executor
     /// spark --run-iam enforce`, see [`Emulator::start_with`]).
     pub fn with_emulator_args(extra: &[&str]) -> Env {
+        Env::with_emulator(extra, &[])
+    }
+
+    /// [`Env::new`] with environment variables for the emulator process.
+    pub fn with_emulator_env(emulator_env: &[(&str, &str)]) -> Env {
+        Env::with_emulator(&[], emulator_env)
+    }
+
+    /// [`Env::new`] with extra `serve` arguments and environment variables for the emulator.
+    pub fn with_emulator(extra: &[&str], emulator_env: &[(&str, &str)]) -> Env {
         let data = tempfile::Builder::new()
             .prefix("ocilab-emu")
             .tempdir()
             .expect("temp dir");
-        let emulator = Emulator::start_with(&data.path().join("emulator"), extra);
+        let emulator = Emulator::start_with_env(&data.path().join("emulator"), extra, emulator_env);
         let mut wd = Workdir::new(&mirror());
         wd.set_env(
             "OCI_CONFIG_FILE",
@@ -105,6 +115,20 @@ impl Env {
         self.wd.set_env("TF_VAR_compartment_ocid", &info.tenancy_id);
         self.wd.set_env("TF_VAR_config_file_profile", &info.profile);
         self.wd.set_env("TF_VAR_oci_endpoint", &info.endpoint);
+    }
+
+    /// The Data Flow lab (`examples/dataflow-lab`) copied into the working directory, its
+    /// variables set for this emulator, `terraform init` done: ready for `apply`.
+    pub fn lab() -> Env {
+        Self::lab_with_emulator_env(&[])
+    }
+
+    /// [`Env::lab`] with environment variables for the emulator process.
+    pub fn lab_with_emulator_env(emulator_env: &[(&str, &str)]) -> Env {
+        let mut env = Env::with_emulator_env(emulator_env);
+        env.copy_lab();
+        env.wd.init();
+        env
     }
 
     /// Writes `main.tf`: the provider blocks plus `body`.
@@ -225,6 +249,60 @@ pub fn write_pseudo_random_file(path: &Path, len: u64, seed: u64) {
         written += n as u64;
     }
     f.flush().expect("flush");
+}
+
+/// The names of every bucket, dynamic group, policy, application and run in an emulator dump,
+/// sorted, deleted ones included: a duplicate create shows up here even after destroy.
+pub fn created_names(dump: &serde_json::Value) -> std::collections::BTreeMap<String, Vec<String>> {
+    let mut out = std::collections::BTreeMap::new();
+    for (kind, name) in [
+        ("buckets", "name"),
+        ("dynamic_groups", "name"),
+        ("policies", "name"),
+        ("applications", "displayName"),
+        ("runs", "displayName"),
+    ] {
+        let mut names: Vec<String> = dump[kind]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| r[name].as_str().unwrap_or("?").to_owned())
+            .collect();
+        names.sort();
+        out.insert(kind.to_owned(), names);
+    }
+    out
+}
+
+/// [`created_names`] after one apply of the lab with its default variables.
+pub fn lab_resource_names() -> std::collections::BTreeMap<String, Vec<String>> {
+    [
+        (
+            "buckets",
+            &[
+                "dataflow-lab-input",
+                "dataflow-lab-logs",
+                "dataflow-lab-output",
+            ][..],
+        ),
+        ("dynamic_groups", &["dg-dataflow-lab-runs"][..]),
+        ("policies", &["dataflow-lab-runs-access"][..]),
+        ("applications", &["dataflow-sales-etl"][..]),
+        ("runs", &["dataflow-sales-etl-run"][..]),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.iter().map(|s| (*s).to_owned()).collect()))
+    .collect()
+}
+
+/// Everything terraform printed, on one line with single spaces and no box-drawing margins:
+/// Terraform wraps long diagnostics, so phrases are compared in this form.
+pub fn one_line(out: &TfOutput) -> String {
+    out.combined()
+        .replace('│', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Asserts that a failed terraform command reported `summary` pointing at `attribute`: Terraform

@@ -124,9 +124,7 @@ fn provider_example_is_valid() {
 /// The lab as the README's lab command runs it, here through the filesystem mirror.
 #[test]
 fn dataflow_lab_example_applies_without_drift_and_destroys_cleanly() {
-    let mut env = Env::new();
-    env.copy_lab();
-    env.wd.init();
+    let env = Env::lab();
     let step = env.wd.step();
     assert!(
         step.plan

@@ -582,12 +582,7 @@ fn a_dynamic_group_not_yet_propagated_is_waited_for_within_the_bound() {
     let out = env.wd.try_apply();
     assert!(!out.success());
     // Terraform wraps long lines; compare with single spaces.
-    let text = out
-        .combined()
-        .replace('│', " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
+    let text = acceptance_tests::one_line(&out);
     assert!(
         text.contains("Policy Names Something That Does Not Exist"),
         "{text}"

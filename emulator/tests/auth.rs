@@ -102,6 +102,21 @@ async fn a_request_signed_with_a_different_key_is_rejected() {
     assert_401(&env.send(req).await);
 }
 
+/// A session token is a bearer credential and clients print error messages: the 401 for an
+/// `ST$<token>` keyId says what it was, never the token.
+#[tokio::test]
+async fn a_session_token_key_id_is_never_echoed() {
+    let env = Env::new();
+    let token = "eyJhbGciOi.secret-session-token-body.sig";
+    let key_id = format!("ST${token}");
+    let req = env.signed_with((&key_id, &env.key), "GET", "/n", vec![], true, &[]);
+    let r = env.send(req).await;
+    assert_401(&r);
+    let body = String::from_utf8_lossy(&r.body).into_owned();
+    assert!(!body.contains(token), "{body}");
+    assert!(body.contains("a session token of 40 characters"), "{body}");
+}
+
 #[tokio::test]
 async fn a_registered_second_key_is_accepted() {
     let env = Env::new();

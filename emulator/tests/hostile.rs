@@ -163,6 +163,16 @@ async fn lab_storage(s: &Served) {
         .await;
 }
 
+/// The lab's storage and one application (returned), for the creates that need them.
+async fn lab_with_app(s: &Served) -> Value {
+    lab_storage(s).await;
+    s.env
+        .call("POST", "/20200129/applications", &app_body(&s.env))
+        .await
+        .expect(200)
+        .json()
+}
+
 fn app_body(env: &Env) -> String {
     let ns = env.ns();
     json!({
@@ -186,57 +196,8 @@ fn app_body(env: &Env) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn same_retry_token_from_16_concurrent_creates_makes_exactly_one_resource() {
     let s = Served::start().await;
-    lab_storage(&s).await;
-    let tenancy = s.env.tenancy();
-    let ns = s.env.ns();
-    let app = s
-        .env
-        .call("POST", "/20200129/applications", &app_body(&s.env))
-        .await
-        .expect(200)
-        .json();
-    let cases: Vec<(&str, String, String, &str)> = vec![
-        (
-            "CreateBucket",
-            format!("/n/{ns}/b"),
-            json!({"name": "raced", "compartmentId": tenancy}).to_string(),
-            "buckets",
-        ),
-        (
-            "CreateDynamicGroup",
-            "/20160918/dynamicGroups".to_owned(),
-            json!({"compartmentId": tenancy, "name": "dg-raced", "description": "d",
-                   "matchingRule": "ALL {resource.type = 'dataflowrun'}"})
-            .to_string(),
-            "dynamic_groups",
-        ),
-        (
-            "CreatePolicy",
-            "/20160918/policies".to_owned(),
-            json!({"compartmentId": tenancy, "name": "p-raced", "description": "d",
-                   "statements": ["Allow group g to read buckets in tenancy"]})
-            .to_string(),
-            "policies",
-        ),
-        (
-            "CreateCompartment",
-            "/20160918/compartments".to_owned(),
-            json!({"compartmentId": tenancy, "name": "c-raced", "description": "d"}).to_string(),
-            "compartments",
-        ),
-        (
-            "CreateApplication",
-            "/20200129/applications".to_owned(),
-            app_body(&s.env),
-            "applications",
-        ),
-        (
-            "CreateRun",
-            "/20200129/runs".to_owned(),
-            json!({"compartmentId": tenancy, "applicationId": app["id"]}).to_string(),
-            "runs",
-        ),
-    ];
+    let app = lab_with_app(&s).await;
+    let cases = token_taking_creates(&s.env, &app);
     // Several trials per operation: the race this guards against lost about 4 times in 10.
     let trials = cases
         .iter()
@@ -273,6 +234,105 @@ async fn same_retry_token_from_16_concurrent_creates_makes_exactly_one_resource(
         assert_eq!(ids.len(), 1, "{op}: one resource answered, got {ids:?}");
         let after = s.dump().await[dump_key].as_array().unwrap().len();
         assert_eq!(after, before + 1, "{op}: exactly one resource created");
+    }
+    s.stop().await;
+}
+
+/// Every create that takes `opc-retry-token`: (operation, target, body, dump key). `app` is an
+/// existing application (for CreateRun).
+fn token_taking_creates(
+    env: &Env,
+    app: &Value,
+) -> Vec<(&'static str, String, String, &'static str)> {
+    let tenancy = env.tenancy();
+    let ns = env.ns();
+    vec![
+        (
+            "CreateBucket",
+            format!("/n/{ns}/b"),
+            json!({"name": "raced", "compartmentId": tenancy}).to_string(),
+            "buckets",
+        ),
+        (
+            "CreateDynamicGroup",
+            "/20160918/dynamicGroups".to_owned(),
+            json!({"compartmentId": tenancy, "name": "dg-raced", "description": "d",
+                   "matchingRule": "ALL {resource.type = 'dataflowrun'}"})
+            .to_string(),
+            "dynamic_groups",
+        ),
+        (
+            "CreatePolicy",
+            "/20160918/policies".to_owned(),
+            json!({"compartmentId": tenancy, "name": "p-raced", "description": "d",
+                   "statements": ["Allow group g to read buckets in tenancy"]})
+            .to_string(),
+            "policies",
+        ),
+        (
+            "CreateCompartment",
+            "/20160918/compartments".to_owned(),
+            json!({"compartmentId": tenancy, "name": "c-raced", "description": "d"}).to_string(),
+            "compartments",
+        ),
+        (
+            "CreateApplication",
+            "/20200129/applications".to_owned(),
+            app_body(env),
+            "applications",
+        ),
+        (
+            "CreateRun",
+            "/20200129/runs".to_owned(),
+            json!({"compartmentId": tenancy, "applicationId": app["id"]}).to_string(),
+            "runs",
+        ),
+    ]
+}
+
+/// The token is recorded in the create's own transaction: when recording fails (here a trigger
+/// refuses the insert, as a full disk or a kill -9 between the two would), the resource is
+/// rolled back, so a retry with the same token creates exactly one resource and no orphan.
+/// Before, the resource committed first and the token after, in a second transaction.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_token_record_rolls_the_create_back() {
+    let s = Served::start().await;
+    let app = lab_with_app(&s).await;
+    let db = rusqlite::Connection::open(s.env.dir.path().join("emulator.db")).unwrap();
+    for (op, target, body, dump_key) in token_taking_creates(&s.env, &app) {
+        let body = body.replace("raced", "rolled");
+        let token = format!("rollback-{op}");
+        let count = |d: Value| d[dump_key].as_array().unwrap().len();
+        let before = count(s.dump().await);
+        db.execute_batch(
+            "CREATE TRIGGER refuse_tokens BEFORE INSERT ON core_retry_tokens \
+             BEGIN SELECT RAISE(ABORT, 'injected: recording the token failed'); END;",
+        )
+        .unwrap();
+        let token_header = [("opc-retry-token", token.as_str())];
+        let create = || {
+            s.client
+                .call_h("POST", &target, body.as_bytes(), &token_header)
+        };
+        let failed = create().await;
+        assert_oci_error(&failed, 500);
+        assert_eq!(
+            count(s.dump().await),
+            before,
+            "{op}: nothing committed without its token"
+        );
+        db.execute_batch("DROP TRIGGER refuse_tokens").unwrap();
+        let mut ids = BTreeSet::new();
+        for _ in 0..2 {
+            let r = create().await.expect(200);
+            ids.insert(r.json()["id"].as_str().unwrap().to_owned());
+        }
+        assert_eq!(ids.len(), 1, "{op}: the retry is replayed: {ids:?}");
+        assert_eq!(
+            count(s.dump().await),
+            before + 1,
+            "{op}: exactly one resource"
+        );
     }
     s.stop().await;
 }

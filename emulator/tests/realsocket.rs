@@ -192,3 +192,49 @@ async fn a_real_request_signed_for_another_port_is_rejected() {
     stop.send(()).unwrap();
     task.await.unwrap().unwrap();
 }
+
+/// `after: true`: the create is done and committed, then the connection closes unanswered (a
+/// response lost on the way back); the retry with the same token gets the stored answer.
+#[tokio::test]
+async fn a_fault_after_the_handler_loses_only_the_answer() {
+    let env = Env::new();
+    let (client, stop, task) = start(&env).await;
+    env.control(
+        "POST",
+        "/_emulator/faults",
+        r#"{"operation":"CreateDynamicGroup","drop_connection":true,"after":true,"count":1}"#,
+    )
+    .await
+    .expect(201);
+    let body = serde_json::json!({"compartmentId": env.tenancy(), "name": "dg-lost",
+        "description": "d", "matchingRule": "ALL {resource.type = 'dataflowrun'}"})
+    .to_string();
+    let token = [("opc-retry-token", "lost-answer")];
+    let err = client
+        .send_raw(
+            "POST",
+            "/20160918/dynamicGroups",
+            Body::from(body.clone()),
+            Some(body.as_bytes()),
+            &token,
+        )
+        .await
+        .expect_err("the answer is dropped");
+    assert!(!err.is_connect(), "connected, then dropped: {err:?}");
+    let dump = |d: serde_json::Value| d["dynamic_groups"].as_array().unwrap().clone();
+    let created = dump(env.control("GET", "/_emulator/dump", "").await.json());
+    assert_eq!(created.len(), 1, "the create was done: {created:?}");
+    let r = client
+        .call_h("POST", "/20160918/dynamicGroups", body.as_bytes(), &token)
+        .await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(
+        r.json()["id"],
+        created[0]["id"],
+        "the retry replays the create"
+    );
+    let after = dump(env.control("GET", "/_emulator/dump", "").await.json());
+    assert_eq!(after.len(), 1);
+    stop.send(()).unwrap();
+    task.await.unwrap().unwrap();
+}

@@ -239,6 +239,11 @@ impl Client {
         &self.clock
     }
 
+    /// Wall time from the client's clock (what the `date` header says).
+    pub(crate) fn utc_now(&self) -> time::OffsetDateTime {
+        self.clock.utc_now()
+    }
+
     pub fn signer(&self) -> &Signer {
         &self.config.signer
     }
@@ -288,12 +293,16 @@ impl Client {
                 }),
                 Err(e) => Err(e),
             };
-            let error = match result {
+            let mut error = match result {
                 Ok(value) => return Ok(value),
                 Err(e) => e,
             };
             let elapsed = self.clock.now().saturating_sub(start);
             let Some(delay) = policy.next_delay(&error, attempt, elapsed) else {
+                if let Error::Service(e) = &mut error {
+                    e.attempts = attempt;
+                    e.retried_for = elapsed;
+                }
                 return Err(error);
             };
             tracing::debug!(
@@ -544,5 +553,7 @@ fn service_error(
             .map(Duration::from_secs),
         method: req.method.to_string(),
         url: url.to_string(),
+        attempts: 1,
+        retried_for: Duration::ZERO,
     }
 }

@@ -21,6 +21,10 @@ pub struct ServiceError {
     /// Method and URL of the request, for diagnostics. URLs never carry secrets.
     pub method: String,
     pub url: String,
+    /// Attempts made before giving up (1: no retry), and the time from the first attempt to the
+    /// last answer: said in the message, so an exhausted retry budget is recognisable.
+    pub attempts: u32,
+    pub retried_for: Duration,
 }
 
 impl std::fmt::Display for ServiceError {
@@ -33,7 +37,16 @@ impl std::fmt::Display for ServiceError {
             self.message,
             self.status,
             self.opc_request_id.as_deref().unwrap_or("none")
-        )
+        )?;
+        if self.attempts > 1 {
+            write!(
+                f,
+                " (the last of {} attempts over {:.1} s)",
+                self.attempts,
+                self.retried_for.as_secs_f64()
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -184,6 +197,11 @@ impl Error {
                 .is_some_and(|c| c.to_ascii_lowercase().contains("md5"))
     }
 
+    /// How many attempts the call made before this error (1 when it was not retried).
+    pub fn attempts(&self) -> u32 {
+        self.as_service().map_or(1, |s| s.attempts)
+    }
+
     /// Whether the default retry policy would retry this error (see [`crate::retry`]).
     pub fn is_retryable(&self) -> bool {
         crate::retry::is_retryable(self)
@@ -203,6 +221,8 @@ mod tests {
             opc_request_id: None,
             retry_after: None,
             method: "GET".into(),
+            attempts: 1,
+            retried_for: Duration::ZERO,
             url: "http://x".into(),
         })
     }

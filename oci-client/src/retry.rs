@@ -265,6 +265,8 @@ mod tests {
             opc_request_id: None,
             retry_after: None,
             method: "GET".into(),
+            attempts: 1,
+            retried_for: Duration::ZERO,
             url: "http://x".into(),
         })
     }

@@ -44,9 +44,30 @@ fn detail(doing: &str, err: &Error) -> String {
     if let Some(id) = err.opc_request_id() {
         d.push_str(&format!("opc-request-id: {id}\n"));
     }
+    if let Some(svc) = err.as_service().filter(|s| s.attempts > 1) {
+        d.push_str(&format!(
+            "{} gave up after {} attempts over {:.1} s; the status and opc-request-id above are \
+             the last attempt's (retry_duration_seconds sets how long to retry).\n",
+            svc.operation,
+            svc.attempts,
+            svc.retried_for.as_secs_f64()
+        ));
+    }
     d.push_str(hint(err));
     d.push_str(&format!("\n\nOriginal error: {err}"));
     d
+}
+
+/// How to bring an existing object under Terraform, for "already exists" diagnostics: the
+/// `terraform import` command and the equivalent `import` block. The provider is not told the
+/// resource's address, so both say `<name>` for it. (The block also works where the command
+/// cannot: `terraform import` evaluates the whole configuration, and fails when locals index
+/// `for_each` instances that are not in state yet.)
+pub fn import_instructions(type_name: &str, id: &str) -> String {
+    format!(
+        "  terraform import {type_name}.<name> {id}\nor, with an import block:\n  import {{\n    \
+         to = {type_name}.<name>\n    id = \"{id}\"\n  }}"
+    )
 }
 
 /// Records `err` as an error diagnostic: `summary` like "Create Bucket Error", `doing` like

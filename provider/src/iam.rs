@@ -235,9 +235,8 @@ impl WriteFailure<'_> {
                 format!(
                     "A {noun} named {name:?} already exists in the tenancy ({noun} names are \
                      unique across the tenancy, ignoring case). Choose another name, or bring \
-                     the existing {noun} under Terraform with:\n  terraform import {}.<name> \
-                     {id}\n\nOriginal error: {e}",
-                    self.type_name
+                     the existing {noun} under Terraform with:\n{}\n\nOriginal error: {e}",
+                    crate::diag::import_instructions(self.type_name, &id)
                 ),
             );
         } else if is_propagation_error(e) {

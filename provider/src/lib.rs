@@ -49,6 +49,7 @@
 //!    spells a value differently from `read`, rewrite it in `Resource::normalize_stored`.
 
 pub mod convert;
+pub mod create_journal;
 pub mod data_sources;
 pub mod dataflow;
 pub mod diag;

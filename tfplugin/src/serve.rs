@@ -157,6 +157,7 @@ pub async fn serve_async<P: Provider>(provider: P, debug: bool) -> Result<(), Se
         serve_plaintext(framework, listener, shutdown).await
     } else {
         spawn_ctrl_c(shutdown.clone(), false);
+        spawn_parent_watch(dir.path().to_path_buf());
         match client_cert {
             Some(pem) => {
                 let tls = TlsSetup::new(&pem)?;
@@ -197,6 +198,32 @@ fn print_reattach(address: &str, socket: &Path) {
          Stop it with Ctrl-C."
     );
     flush_stdout();
+}
+
+/// How often the provider checks that Terraform is still its parent.
+const PARENT_POLL: Duration = Duration::from_millis(250);
+
+/// Terraform killed with SIGKILL cannot stop its providers, which then lived on as orphans
+/// (reparented to init, still waiting on a Data Flow run, for ever). When the parent changes,
+/// remove the socket directory and exit at once: nobody will ever read an answer, and a
+/// graceful stop would wait for the in-flight work. What that work had sent is the provider's
+/// concern (retry tokens, the create journal).
+fn spawn_parent_watch(socket_dir: PathBuf) {
+    let parent = std::os::unix::process::parent_id();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(PARENT_POLL);
+        loop {
+            tick.tick().await;
+            if std::os::unix::process::parent_id() != parent {
+                warn!(
+                    parent,
+                    "Terraform is gone (parent process changed); exiting"
+                );
+                let _ = std::fs::remove_dir_all(&socket_dir);
+                std::process::exit(1);
+            }
+        }
+    });
 }
 
 /// go-plugin servers ignore SIGINT: Ctrl-C reaches the whole process group, and Terraform

@@ -124,9 +124,12 @@ pub async fn authenticate(
 
     // The public key: API key `tenancy/user/fingerprint`. Security tokens (`ST$...`) are not
     // issued by this emulator, so they can never verify.
-    let key = state
-        .public_key(&key_id)
-        .ok_or_else(|| fail(format!("No API key is registered under keyId '{key_id}'.")))?;
+    let key = state.public_key(&key_id).ok_or_else(|| {
+        fail(format!(
+            "No API key is registered under keyId '{}'.",
+            shown_key_id(&key_id)
+        ))
+    })?;
 
     // Rebuild the signing string from the raw request target and the received header values.
     let target = req
@@ -173,7 +176,8 @@ pub async fn authenticate(
         .verify(signing_string.as_bytes(), &sig)
         .map_err(|_| {
             fail(format!(
-                "The signature does not verify with the key '{key_id}'."
+                "The signature does not verify with the key '{}'.",
+                shown_key_id(&key_id)
             ))
         })?;
 
@@ -253,6 +257,19 @@ fn verify_while_streaming(body: Body, claimed: String) -> Body {
             }
         });
     Body::from_stream(checked)
+}
+
+/// A keyId as error messages may quote it: `ST$<token>` carries a session token, a bearer
+/// credential that must never be echoed (clients print these messages); anything else is
+/// quoted up to 200 characters.
+fn shown_key_id(key_id: &str) -> String {
+    if let Some(token) = key_id.strip_prefix("ST$") {
+        return format!(
+            "ST$<a session token of {} characters, not shown>",
+            token.len()
+        );
+    }
+    key_id.chars().take(200).collect()
 }
 
 #[cfg(test)]

@@ -150,25 +150,42 @@ async fn handle(
             Err(e) => return (e.into_response(), None),
         }
     };
-    let rule = state
+    let faults = state
         .faults()
         .take(op.service, op.operation, req.method().as_str());
-    let fault = rule.as_ref().map(|r| r.describe());
-    if let Some(rule) = rule {
-        if rule.latency_ms > 0 {
-            tokio::time::sleep(std::time::Duration::from_millis(rule.latency_ms)).await;
-        }
-        if rule.drop_connection {
-            let mut resp = ApiError::internal("connection dropped by a fault rule").into_response();
-            resp.extensions_mut().insert(DropConnection);
-            return (resp, fault);
-        }
-        if let Some(err) = rule.error() {
-            return (err.into_response(), fault);
-        }
+    let fault = faults.describe();
+    if faults.latency_ms > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(faults.latency_ms)).await;
+    }
+    let (before, after) = match faults.answer {
+        Some(rule) if rule.after => (None, Some(rule)),
+        other => (other, None),
+    };
+    if let Some(rule) = before {
+        return (fault_answer(&rule), fault);
     }
     req.extensions_mut().insert(principal);
-    (next.run(req).await, fault)
+    let resp = next.run(req).await;
+    if faults.after_latency_ms > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(faults.after_latency_ms)).await;
+    }
+    match after {
+        // The handler's work is done (and committed); only its answer is lost.
+        Some(rule) => (fault_answer(&rule), fault),
+        None => (resp, fault),
+    }
+}
+
+/// The answer a firing fault rule gives: a closed connection or its error.
+fn fault_answer(rule: &crate::faults::FaultRule) -> Response {
+    if rule.drop_connection {
+        let mut resp = ApiError::internal("connection dropped by a fault rule").into_response();
+        resp.extensions_mut().insert(DropConnection);
+        return resp;
+    }
+    rule.error()
+        .unwrap_or_else(|| ApiError::internal("fault rule without an answer"))
+        .into_response()
 }
 
 /// Largest non-JSON error body [`json_errors`] reads to quote it (axum's rejections are one line).

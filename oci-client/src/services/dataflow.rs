@@ -389,6 +389,14 @@ struct ChangeCompartmentDetails<'a> {
     compartment_id: &'a str,
 }
 
+/// The caller's token on every attempt, or a fresh one for this call.
+fn retry_token_of(req: OciRequest, token: Option<&str>) -> OciRequest {
+    match token {
+        Some(t) => req.header("opc-retry-token", t),
+        None => req.with_retry_token(),
+    }
+}
+
 fn df(op: &'static str, method: Method, path: String) -> OciRequest {
     OciRequest::new(op, Service::DataFlow, method, path)
 }
@@ -398,10 +406,18 @@ impl Client {
         &self,
         details: &CreateApplicationDetails,
     ) -> Result<Response<Application>> {
-        let req = df("CreateApplication", Method::POST, "/applications".into())
-            .json(details)?
-            .with_retry_token();
-        self.send_json(&req).await
+        self.create_application_with_token(details, None).await
+    }
+
+    /// CreateApplication with the caller's `opc-retry-token` (`None`: a fresh one per call),
+    /// e.g. one kept across processes so a re-sent create replays the first one's answer.
+    pub async fn create_application_with_token(
+        &self,
+        details: &CreateApplicationDetails,
+        retry_token: Option<&str>,
+    ) -> Result<Response<Application>> {
+        let req = df("CreateApplication", Method::POST, "/applications".into()).json(details)?;
+        self.send_json(&retry_token_of(req, retry_token)).await
     }
 
     /// One page; pass `request.page` from the previous page's `next_page`.
@@ -497,20 +513,21 @@ impl Client {
     }
 
     pub async fn create_run(&self, details: &CreateRunDetails) -> Result<Response<Run>> {
-        self.create_run_with_parent(details, None).await
+        self.create_run_with_parent(details, None, None).await
     }
 
-    /// CreateRun with the `opc-parent-rpt-url` header (resource principal v3 delegation).
+    /// CreateRun with the `opc-parent-rpt-url` header (resource principal v3 delegation) and
+    /// the caller's `opc-retry-token` (`None`: a fresh one per call).
     pub async fn create_run_with_parent(
         &self,
         details: &CreateRunDetails,
         opc_parent_rpt_url: Option<&str>,
+        retry_token: Option<&str>,
     ) -> Result<Response<Run>> {
         let req = df("CreateRun", Method::POST, "/runs".into())
             .json(details)?
-            .header_opt("opc-parent-rpt-url", opc_parent_rpt_url)
-            .with_retry_token();
-        self.send_json(&req).await
+            .header_opt("opc-parent-rpt-url", opc_parent_rpt_url);
+        self.send_json(&retry_token_of(req, retry_token)).await
     }
 
     /// ChangeRunCompartment: OCI allows it only once the run is CANCELED, FAILED or SUCCEEDED.

@@ -487,9 +487,45 @@ impl Client {
         details: &CreateBucketDetails,
     ) -> Result<Response<Bucket>> {
         let ns = segment("CreateBucket", "namespace", namespace)?;
-        // CreateBucket takes no opc-retry-token: a retried create that already succeeded gets 409.
+        // CreateBucket takes no opc-retry-token: a retried create whose earlier attempt made the
+        // bucket (its answer lost or a 5xx after the work) gets 409. That bucket is this call's
+        // own when it is in the requested compartment, was created by this user, and not before
+        // the call started (a minute allowed for clock skew); then it is the answer.
+        let started = self.utc_now();
         let req = os("CreateBucket", Method::POST, format!("/n/{ns}/b")).json(details)?;
-        self.send_json(&req).await
+        match self.send_json(&req).await {
+            Err(e) if e.is_conflict_code("BucketAlreadyExists") && e.attempts() > 1 => {
+                match self.get_bucket(namespace, &details.name).await {
+                    Ok(b) if self.made_since(&b.value, details, started) => Ok(b),
+                    _ => Err(e),
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// See [`Client::create_bucket`]: whether `b` is what an earlier attempt of this create made.
+    fn made_since(
+        &self,
+        b: &Bucket,
+        details: &CreateBucketDetails,
+        started: time::OffsetDateTime,
+    ) -> bool {
+        let by_us = match self.signer().key_id() {
+            crate::auth::signer::KeyId::ApiKey { user, .. } => {
+                b.created_by.as_deref() == Some(user.as_str())
+            }
+            // A session token names no user the bucket could be compared with.
+            crate::auth::signer::KeyId::SecurityToken(_) => true,
+        };
+        let since = b
+            .time_created
+            .as_deref()
+            .and_then(|t| {
+                time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
+            })
+            .is_some_and(|t| t >= started - time::Duration::minutes(1));
+        by_us && since && b.compartment_id == details.compartment_id
     }
 
     pub async fn get_bucket(&self, namespace: &str, bucket: &str) -> Result<Response<Bucket>> {

@@ -25,6 +25,7 @@ use tfplugin::{
 };
 
 use crate::convert::{flatten_defined_tags, known, nest_defined_tags, null_if_empty, time_value};
+use crate::create_journal::{create_once, journal};
 use crate::dataflow::{
     self as df, Job, LogConfigBlock, ParameterBlock, ShapeConfigBlock, minutes, minutes_value, text,
 };
@@ -281,10 +282,22 @@ impl Resource for ApplicationResource {
             "creating Data Flow application {:?}",
             known(&plan.display_name)
         );
-        let created = client
-            .create_application(&create_details(plan))
-            .await
-            .or_diag(diags, "Create Data Flow Application Error", &doing)?;
+        let details = &create_details(plan);
+        let created = create_once(
+            journal(),
+            TYPE_NAME,
+            details,
+            |r: &oci_client::Response<oci_client::services::dataflow::Application>| {
+                r.value.id.as_str()
+            },
+            |token| async move {
+                client
+                    .create_application_with_token(details, Some(&token))
+                    .await
+            },
+        )
+        .await
+        .or_diag(diags, "Create Data Flow Application Error", &doing)?;
         // From here on the application exists: always return it so Terraform tracks it.
         let app = created.value;
         if app.lifecycle_state != "ACTIVE" {
@@ -307,6 +320,8 @@ impl Resource for ApplicationResource {
     ) -> Option<ApplicationState> {
         let cur = &req.current;
         let id = known(&cur.id);
+        // In state: a create journal entry for it is done.
+        journal().forget(&id);
         let doing = format!("reading Data Flow application {id}");
         let app = req
             .provider

@@ -29,6 +29,7 @@ use tfplugin::{
 };
 
 use crate::convert::{flatten_defined_tags, known, nest_defined_tags, null_if_empty, time_value};
+use crate::create_journal::{create_once, journal};
 use crate::dataflow::{
     self as df, Job, LogConfigBlock, ParameterBlock, ShapeConfigBlock, minutes, minutes_value, text,
 };
@@ -368,11 +369,22 @@ impl Resource for RunResource {
             Some(app) => format!("starting a run of Data Flow application {app}"),
             None => "starting a Data Flow run".to_string(),
         };
-        let created = client
-            .create_run_with_parent(&create_details(plan), plan.opc_parent_rpt_url.as_str())
-            .await
-            .or_diag(diags, "Create Data Flow Run Error", &doing)?
-            .value;
+        let details = &create_details(plan);
+        let parent = plan.opc_parent_rpt_url.as_str();
+        let created = create_once(
+            journal(),
+            TYPE_NAME,
+            details,
+            |r: &oci_client::Response<oci_client::services::dataflow::Run>| r.value.id.as_str(),
+            |token| async move {
+                client
+                    .create_run_with_parent(details, parent, Some(&token))
+                    .await
+            },
+        )
+        .await
+        .or_diag(diags, "Create Data Flow Run Error", &doing)?
+        .value;
         tracing::info!(run = %created.id, state = %created.lifecycle_state, "Data Flow run created");
         // From here on the run exists: always return it, so Terraform tracks it (and taints it
         // when an error is reported with it).
@@ -435,6 +447,8 @@ impl Resource for RunResource {
     ) -> Option<RunState> {
         let cur = &req.current;
         let id = known(&cur.id);
+        // In state: a create journal entry for it is done.
+        journal().forget(&id);
         let run = req
             .provider
             .client

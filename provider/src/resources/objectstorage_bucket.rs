@@ -28,7 +28,7 @@ use tfplugin::{
 use crate::convert::{
     changed, flatten_defined_tags, known, map_value, nest_defined_tags, time_value,
 };
-use crate::diag::{OrDiag, api_error};
+use crate::diag::{OrDiag, api_error, import_instructions};
 use crate::provider::Oci;
 use crate::tags::ServiceTags;
 use crate::validators as oci;
@@ -341,9 +341,8 @@ impl Resource for BucketResource {
                     "Bucket Already Exists",
                     format!(
                         "A bucket named {name:?} already exists in namespace {ns:?}. Choose \
-                         another name, or bring the existing bucket under Terraform with:\n  \
-                         terraform import {TYPE_NAME}.<name> {}",
-                        BucketKey::new(&ns, &name)
+                         another name, or bring the existing bucket under Terraform with:\n{}",
+                        import_instructions(TYPE_NAME, &BucketKey::new(&ns, &name).to_string())
                     ),
                 );
             } else {

@@ -20,6 +20,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use bytes::Bytes;
+use rusqlite::Connection;
 use serde::Deserialize;
 use std::cmp::Ordering;
 
@@ -258,12 +259,14 @@ pub async fn create_application(
         }
         validate::app_spec(&app_spec(&app))?;
         check_compartment(&state, &compartment_id)?;
-        let stored = store::insert_app(&state, &app)?;
-        let id = stored.app.id.clone();
-        Ok((
-            StoredResponse::json(StatusCode::OK, &etag_headers(&stored.etag), &stored.app)?,
-            Some(id),
-        ))
+        Ok(move |conn: &Connection| {
+            let stored = store::insert_app(conn, &app)?;
+            let id = stored.app.id.clone();
+            Ok((
+                StoredResponse::json(StatusCode::OK, &etag_headers(&stored.etag), &stored.app)?,
+                Some(id),
+            ))
+        })
     })
 }
 
@@ -388,6 +391,18 @@ pub async fn delete_application(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The answer of a compartment move: 200 with no body (the write is already committed).
+fn moved(_: &Connection) -> ApiResult<(StoredResponse, Option<String>)> {
+    Ok((
+        StoredResponse {
+            status: StatusCode::OK,
+            headers: Vec::new(),
+            body: Vec::new(),
+        },
+        None,
+    ))
+}
+
 /// ChangeApplicationCompartment: `POST /20200129/applications/{id}/actions/changeCompartment`.
 pub async fn change_application_compartment(
     State(state): State<AppState>,
@@ -399,18 +414,13 @@ pub async fn change_application_compartment(
         let d: ChangeCompartmentDetails = parse_json(&body)?;
         let target = required("compartmentId", d.compartment_id.as_deref())?.to_owned();
         check_compartment(&state, &target)?;
+        // Not a create: the move commits on its own (a replayed move to the same compartment
+        // changes nothing), only the answer is recorded with the token.
         store::update_app(&state, &id, if_match(&headers), |app| {
             app.compartment_id = target;
             Ok(())
         })?;
-        Ok((
-            StoredResponse {
-                status: StatusCode::OK,
-                headers: Vec::new(),
-                body: Vec::new(),
-            },
-            None,
-        ))
+        Ok(moved)
     })
 }
 
@@ -540,7 +550,7 @@ fn implicit_application(
     app.kind = d.kind.clone().unwrap_or_else(|| "BATCH".to_owned());
     apply_settings(&mut app, s.clone());
     validate::app_spec(&app_spec(&app))?;
-    Ok(store::insert_app(state, &app)?.app)
+    Ok(app)
 }
 
 /// CreateRun: `POST /20200129/runs`. The outcome is planned from the emulated Object Storage;
@@ -560,7 +570,7 @@ pub async fn create_run(
             validate::kind(k)?;
         }
         check_compartment(&state, &compartment_id)?;
-        let app = match d.application_id.as_deref().filter(|a| !a.is_empty()) {
+        let (app, implicit) = match d.application_id.as_deref().filter(|a| !a.is_empty()) {
             Some(app_id) => {
                 let app = store::get_app(&state, app_id)
                     .map_err(|_| ApiError::not_found("application", app_id))?
@@ -571,9 +581,10 @@ pub async fn create_run(
                         format!("The application '{app_id}' is {}; runs can only be created for ACTIVE applications", app.lifecycle_state),
                     ));
                 }
-                app
+                (app, false)
             }
-            None => implicit_application(&state, &principal, &d)?,
+            // Inserted by the write below, in the run's transaction.
+            None => (implicit_application(&state, &principal, &d)?, true),
         };
         let run = build_run(&state, &principal, &request_id.0, d, &app);
         validate::app_spec(&AppSpec {
@@ -594,9 +605,15 @@ pub async fn create_run(
         })?;
         let outcome: Outcome = store::plan_outcome(&state, &run)?;
         let (outcome, plan) = executor::admit(&state, &run, outcome)?;
-        let stored = store::insert_run(&state, &run, &outcome, &plan)?;
-        let id = stored.run.id.clone();
-        Ok((StoredResponse::json(StatusCode::OK, &etag_headers(&stored.etag), &stored.run)?, Some(id)))
+        let state = &state;
+        Ok(move |conn: &Connection| {
+            if implicit {
+                store::insert_app(conn, &app)?;
+            }
+            let stored = store::insert_run(state, conn, &run, &outcome, &plan)?;
+            let id = stored.run.id.clone();
+            Ok((StoredResponse::json(StatusCode::OK, &etag_headers(&stored.etag), &stored.run)?, Some(id)))
+        })
     })?;
     schedule_settle(&state);
     Ok(response)
@@ -787,17 +804,12 @@ pub async fn change_run_compartment(
         let d: ChangeCompartmentDetails = parse_json(&body)?;
         let target = required("compartmentId", d.compartment_id.as_deref())?.to_owned();
         check_compartment(&state, &target)?;
+        // Not a create: the move commits on its own (a replayed move to the same compartment
+        // changes nothing), only the answer is recorded with the token.
         store::update_run(&state, &id, if_match(&headers), true, |r| {
             r.compartment_id = target
         })?;
-        Ok((
-            StoredResponse {
-                status: StatusCode::OK,
-                headers: Vec::new(),
-                body: Vec::new(),
-            },
-            None,
-        ))
+        Ok(moved)
     })
 }
 

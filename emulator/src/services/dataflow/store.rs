@@ -148,16 +148,14 @@ fn app_row(c: &Connection, id: &str) -> Result<Option<AppRow>, ApiError> {
     .optional()?)
 }
 
-pub fn insert_app(state: &AppState, app: &Application) -> Result<StoredApp, ApiError> {
+/// Insert on `conn`, the create's transaction (see `idempotency.rs`).
+pub fn insert_app(conn: &Connection, app: &Application) -> Result<StoredApp, ApiError> {
     let etag = new_etag();
     let doc = serde_json::to_string(app)?;
-    state.tx(|tx| {
-        tx.execute(
-            "INSERT INTO df_applications (id, compartment_id, time_created, delay_ms, time_deleted, etag, doc) VALUES (?1,?2,?3,0,NULL,?4,?5)",
-            (&app.id, &app.compartment_id, &app.time_created, &etag, &doc),
-        )?;
-        Ok(())
-    })?;
+    conn.execute(
+        "INSERT INTO df_applications (id, compartment_id, time_created, delay_ms, time_deleted, etag, doc) VALUES (?1,?2,?3,0,NULL,?4,?5)",
+        (&app.id, &app.compartment_id, &app.time_created, &etag, &doc),
+    )?;
     Ok(StoredApp {
         app: app.clone(),
         etag,
@@ -561,8 +559,10 @@ fn run_row(c: &Connection, id: &str) -> Result<Option<RunRow>, ApiError> {
     .optional()?)
 }
 
+/// Insert on `conn`, the create's transaction (see `idempotency.rs`).
 pub fn insert_run(
     state: &AppState,
+    conn: &Connection,
     run: &Run,
     outcome: &Outcome,
     plan: &ExecPlan,
@@ -588,20 +588,17 @@ pub fn insert_run(
             details: None,
         }),
     };
-    state.tx(|tx| {
-        exec_state::insert(tx, &run.id, plan)?;
-        tx.execute(
-            "INSERT INTO df_runs (id, compartment_id, application_id, time_created, delay_ms, outcome, details, time_canceled, settled, etag, doc) VALUES (?1,?2,?3,?4,?5,?6,?7,NULL,0,?8,?9)",
-            (&run.id, &run.compartment_id, &run.application_id, &row.time_created, delay_ms, &row.outcome, &row.details, &row.etag, &row.doc),
+    exec_state::insert(conn, &run.id, plan)?;
+    conn.execute(
+        "INSERT INTO df_runs (id, compartment_id, application_id, time_created, delay_ms, outcome, details, time_canceled, settled, etag, doc) VALUES (?1,?2,?3,?4,?5,?6,?7,NULL,0,?8,?9)",
+        (&run.id, &run.compartment_id, &run.application_id, &row.time_created, delay_ms, &row.outcome, &row.details, &row.etag, &row.doc),
+    )?;
+    if let Some(tb) = &row.traceback {
+        conn.execute(
+            "INSERT INTO df_run_facts (run_id, traceback) VALUES (?1, ?2)",
+            (&run.id, tb),
         )?;
-        if let Some(tb) = &row.traceback {
-            tx.execute(
-                "INSERT INTO df_run_facts (run_id, traceback) VALUES (?1, ?2)",
-                (&run.id, tb),
-            )?;
-        }
-        Ok(())
-    })?;
+    }
     let (run, _) = hydrate_run(&row, now)?;
     Ok(StoredRun {
         run,

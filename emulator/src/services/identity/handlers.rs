@@ -22,6 +22,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use bytes::Bytes;
+use rusqlite::Connection;
 use serde::Deserialize;
 use std::cmp::Ordering;
 
@@ -316,9 +317,12 @@ pub async fn create_dynamic_group(
             freeform_tags: d.freeform_tags.unwrap_or_default(),
             defined_tags: tags_on_create(&state, d.defined_tags),
         };
-        let stored = store::insert(&state, Kind::DynamicGroup, &id, compartment_id, &doc)?;
-        let h = created_headers(&headers, &stored.etag, "dynamicGroups", &id);
-        Ok((StoredResponse::json(StatusCode::OK, &h, &stored.doc)?, Some(id)))
+        let (state, headers, compartment_id) = (&state, &headers, compartment_id.to_owned());
+        Ok(move |conn: &Connection| {
+            let stored = store::insert(state, conn, Kind::DynamicGroup, &id, &compartment_id, &doc)?;
+            let h = created_headers(headers, &stored.etag, "dynamicGroups", &id);
+            Ok((StoredResponse::json(StatusCode::OK, &h, &stored.doc)?, Some(id)))
+        })
     })
 }
 
@@ -433,12 +437,15 @@ pub async fn create_policy(
             freeform_tags: d.freeform_tags.unwrap_or_default(),
             defined_tags: tags_on_create(&state, d.defined_tags),
         };
-        let stored = store::insert(&state, Kind::Policy, &id, compartment_id, &doc)?;
-        let h = created_headers(&headers, &stored.etag, "policies", &id);
-        Ok((
-            StoredResponse::json(StatusCode::OK, &h, &stored.doc)?,
-            Some(id),
-        ))
+        let (state, headers, compartment_id) = (&state, &headers, compartment_id.to_owned());
+        Ok(move |conn: &Connection| {
+            let stored = store::insert(state, conn, Kind::Policy, &id, &compartment_id, &doc)?;
+            let h = created_headers(headers, &stored.etag, "policies", &id);
+            Ok((
+                StoredResponse::json(StatusCode::OK, &h, &stored.doc)?,
+                Some(id),
+            ))
+        })
     })
 }
 
@@ -585,18 +592,28 @@ pub async fn create_compartment(
         let parent_id = required("compartmentId", d.compartment_id.as_deref())?.to_owned();
         let name = required("name", d.name.as_deref())?.to_owned();
         let description = check_description(d.description.as_deref())?;
-        let c = state.create_compartment(NewCompartment {
+        let new = NewCompartment {
             parent_id,
             name,
             description,
             freeform_tags: d.freeform_tags.unwrap_or_default(),
             defined_tags: d.defined_tags.unwrap_or_default(),
-        })?;
-        let h = created_headers(&headers, &compartment_etag(&c), "compartments", &c.id);
-        Ok((
-            StoredResponse::json(StatusCode::OK, &h, &c)?,
-            Some(c.id.clone()),
-        ))
+        };
+        compartments::validate_new(&new)?;
+        let c = compartments::from_new(
+            new,
+            state.new_ocid("compartment"),
+            rfc3339_millis(state.now()),
+        );
+        let headers = &headers;
+        Ok(move |conn: &Connection| {
+            compartments::insert(conn, &c)?;
+            let h = created_headers(headers, &compartment_etag(&c), "compartments", &c.id);
+            Ok((
+                StoredResponse::json(StatusCode::OK, &h, &c)?,
+                Some(c.id.clone()),
+            ))
+        })
     })
 }
 

@@ -182,9 +182,10 @@ pub fn list<T: IamDoc>(
 
 /// Insert a new resource after checking its name is free in the tenancy (409 otherwise).
 /// The document's `lifecycleState` is set to the state at creation (CREATING, or ACTIVE with a
-/// zero delay).
+/// zero delay). Runs on `conn`, the create's transaction (see `idempotency.rs`).
 pub fn insert<T: IamDoc>(
     state: &AppState,
+    conn: &Connection,
     kind: Kind,
     id: &str,
     compartment_id: &str,
@@ -200,23 +201,29 @@ pub fn insert<T: IamDoc>(
         etag: etag.clone(),
         doc: serde_json::to_string(doc)?,
     };
-    state.tx(|tx| {
+    {
+        let tx = conn;
         let mut stmt = tx.prepare(&format!(
             "SELECT {COLUMNS} FROM iam_resources WHERE kind = ?1 AND name = ?2 COLLATE NOCASE"
         ))?;
-        let same_name = stmt.query_map((kind.tag(), doc.name()), read_row)?.collect::<Result<Vec<_>, _>>()?;
+        let same_name = stmt
+            .query_map((kind.tag(), doc.name()), read_row)?
+            .collect::<Result<Vec<_>, _>>()?;
         if same_name.iter().any(|r| state_at(r, now) != "DELETED") {
             return Err(ApiError::conflict(
                 "NotAuthorizedOrResourceAlreadyExists",
-                format!("A {} named '{}' already exists in the tenancy", kind.noun(), doc.name()),
+                format!(
+                    "A {} named '{}' already exists in the tenancy",
+                    kind.noun(),
+                    doc.name()
+                ),
             ));
         }
         tx.execute(
             "INSERT INTO iam_resources (kind, id, name, compartment_id, time_created, delay_ms, time_deleted, etag, doc) VALUES (?1,?2,?3,?4,?5,?6,NULL,?7,?8)",
             (kind.tag(), id, doc.name(), compartment_id, &row.time_created, row.delay_ms, &row.etag, &row.doc),
         )?;
-        Ok(())
-    })?;
+    }
     hydrate(row, now)
 }
 

@@ -19,6 +19,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use rusqlite::Connection;
 use serde::Deserialize;
 
 /// GetNamespace: `GET /n` → the namespace as a JSON string literal.
@@ -88,7 +89,6 @@ pub async fn create_bucket(
             auto_tiering,
             object_level_audit_mode: "Disabled".to_owned(),
         };
-        state.tx(|tx| store::insert_bucket(tx, &bucket))?;
         let mut h = etag_headers(&bucket.etag);
         let location = format!(
             "https://objectstorage.{}.oraclecloud.com/n/{}/b/{}",
@@ -97,10 +97,13 @@ pub async fn create_bucket(
             bucket.name
         );
         insert(&mut h, "location", &location);
-        Ok((
-            StoredResponse::json(StatusCode::OK, &h, &bucket)?,
-            Some(bucket.id.clone()),
-        ))
+        Ok(move |conn: &Connection| {
+            store::insert_bucket(conn, &bucket)?;
+            Ok((
+                StoredResponse::json(StatusCode::OK, &h, &bucket)?,
+                Some(bucket.id.clone()),
+            ))
+        })
     })
 }
 
