@@ -85,8 +85,14 @@ impl Emulator {
 
     /// Like [`Emulator::start`], with extra `serve` arguments (e.g. `--lifecycle-ms 50`).
     pub fn start_with(data_dir: &Path, extra: &[&str]) -> Self {
+        Self::start_binary(&workspace_binary("oci-emulator"), data_dir, extra)
+    }
+
+    /// Like [`Emulator::start_with`], running the emulator binary at `binary` (e.g. a release
+    /// build, for benchmarks).
+    pub fn start_binary(binary: &Path, data_dir: &Path, extra: &[&str]) -> Self {
         std::fs::create_dir_all(data_dir).expect("create emulator data dir");
-        let mut child = Command::new(workspace_binary("oci-emulator"))
+        let mut child = Command::new(binary)
             .args(["serve", "--json", "--data-dir"])
             .arg(data_dir)
             .args(if extra.contains(&"--listen") {

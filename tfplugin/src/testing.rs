@@ -367,6 +367,26 @@ impl Workdir {
     /// # Panics
     /// When terraform cannot be started at all.
     pub fn run_with_env(&self, args: &[&str], extra_env: &[(&str, &str)]) -> TfOutput {
+        let mut cmd = self.command(args);
+        for (k, v) in extra_env {
+            cmd.env(k, v);
+        }
+        let started = Instant::now();
+        let out = cmd
+            .output()
+            .unwrap_or_else(|e| panic!("running {}: {e}", self.terraform.display()));
+        TfOutput {
+            args: args.iter().map(|s| (*s).to_string()).collect(),
+            status: out.status,
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            elapsed: started.elapsed(),
+        }
+    }
+
+    /// The `terraform` command [`Workdir::run`] runs, not started: for callers that need the
+    /// process itself (e.g. a benchmark watching the provider processes it starts).
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(&self.terraform);
         cmd.args(args)
             .current_dir(self.dir.path())
@@ -391,20 +411,7 @@ impl Workdir {
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
-        for (k, v) in extra_env {
-            cmd.env(k, v);
-        }
-        let started = Instant::now();
-        let out = cmd
-            .output()
-            .unwrap_or_else(|e| panic!("running {}: {e}", self.terraform.display()));
-        TfOutput {
-            args: args.iter().map(|s| (*s).to_string()).collect(),
-            status: out.status,
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-            elapsed: started.elapsed(),
-        }
+        cmd
     }
 
     /// `terraform init` from the mirror only, with a fresh lock file. Panics on failure.
