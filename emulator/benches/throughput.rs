@@ -120,6 +120,8 @@ pub struct Report {
     pub n: usize,
     pub elapsed: Duration,
     pub latencies: Vec<Duration>,
+    /// Commits and WAL fdatasyncs during the workload (group commit shares one among many).
+    pub commits_syncs: (u64, u64),
 }
 
 impl Report {
@@ -137,6 +139,14 @@ impl Report {
             pct(0.99).as_secs_f64() * 1e3,
             self.latencies.last().unwrap().as_secs_f64() * 1e3,
         );
+        let (commits, syncs) = self.commits_syncs;
+        if commits > 0 {
+            println!(
+                "{:<28} {commits} commits, {syncs} WAL fdatasyncs ({:.1} commits per sync)",
+                "",
+                commits as f64 / syncs.max(1) as f64
+            );
+        }
     }
 }
 
@@ -186,6 +196,7 @@ async fn run(
         n,
         elapsed: started.elapsed(),
         latencies,
+        commits_syncs: (0, 0),
     }
 }
 
@@ -218,6 +229,12 @@ pub fn run_all(a: &Args) -> Vec<Report> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let host = listener.local_addr().unwrap().to_string();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let stats_of = state.clone();
+        let stats = move || stats_of.group_commit_stats();
+        let measured = |r: Report, before: (u64, u64), after: (u64, u64)| Report {
+            commits_syncs: (after.0 - before.0, after.1 - before.1),
+            ..r
+        };
         let server = tokio::spawn(oci_emulator::serve(listener, state, async move {
             let _ = stop_rx.await;
         }));
@@ -261,7 +278,9 @@ pub fn run_all(a: &Args) -> Vec<Report> {
                 sign("PUT", target, body.clone(), false)
             })
             .collect();
-        reports.push(run("signed PutObject (1 KiB)", puts, a.concurrency, 200).await);
+        let before = stats();
+        let r = run("signed PutObject (1 KiB)", puts, a.concurrency, 200).await;
+        reports.push(measured(r, before, stats()));
 
         // The lab's calls, interleaved: what a refresh of its bucket, objects and policy asks
         // (namespace, bucket, retention rules, object HEAD/GET, policy) plus an upload.
@@ -282,7 +301,9 @@ pub fn run_all(a: &Args) -> Vec<Report> {
             let target = format!("/n/{ns}/b/bench/o/mixed-{i:06}");
             mixed.push(sign("PUT", target, body.clone(), false));
         }
-        reports.push(run("mixed (lab's calls)", mixed, a.concurrency, 200).await);
+        let before = stats();
+        let r = run("mixed (lab's calls)", mixed, a.concurrency, 200).await;
+        reports.push(measured(r, before, stats()));
 
         // ListObjects over a bucket of `list_objects` objects: filled at full concurrency (not
         // reported), then listed page by page (1,000 names a page, as clients page).

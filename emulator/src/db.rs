@@ -153,6 +153,8 @@ pub struct WalSync {
 struct SyncState {
     written: CommitSeq,
     synced: CommitSeq,
+    /// fdatasyncs made (each covering every commit written before it).
+    syncs: u64,
     /// After a failed fsync nothing written since can be called durable (the kernel may have
     /// dropped the dirty pages), so every later wait fails too.
     failed: Option<String>,
@@ -161,8 +163,11 @@ struct SyncState {
 
 impl WalSync {
     /// Starts the syncer for the database at `db_path` (its WAL is `<db_path>-wal`). The thread
-    /// ends after [`WalSync::close`].
-    pub fn start(db_path: &std::path::Path) -> std::io::Result<Arc<WalSync>> {
+    /// ends after [`WalSync::close`]. It also checkpoints the WAL into the database, on a
+    /// connection of its own, so the writers' connection can run with `wal_autocheckpoint=0`:
+    /// a checkpoint (page copies and two fsyncs) then never holds the writers' mutex.
+    pub fn start(db_path: &std::path::Path) -> anyhow::Result<Arc<WalSync>> {
+        let checkpointer = Connection::open(db_path)?;
         let mut wal = db_path.as_os_str().to_owned();
         wal.push("-wal");
         let sync = Arc::new(WalSync {
@@ -178,8 +183,14 @@ impl WalSync {
         let worker = Arc::clone(&sync);
         std::thread::Builder::new()
             .name("wal-sync".to_owned())
-            .spawn(move || worker.run())?;
+            .spawn(move || worker.run(checkpointer))?;
         Ok(sync)
+    }
+
+    /// Commits noted and fdatasyncs made so far: their ratio is how many commits shared a sync.
+    pub fn stats(&self) -> (CommitSeq, u64) {
+        let st = self.lock();
+        (st.written, st.syncs)
     }
 
     fn lock(&self) -> MutexGuard<'_, SyncState> {
@@ -227,7 +238,7 @@ impl WalSync {
         self.changed.notify_all();
     }
 
-    fn run(&self) {
+    fn run(&self, checkpointer: Connection) {
         let mut synced_inode = None;
         loop {
             let target = {
@@ -241,40 +252,57 @@ impl WalSync {
                 st.written
             };
             let result = self.sync_wal(&mut synced_inode);
-            let mut st = self.lock();
-            if let Err(e) = result {
-                tracing::error!(error = %e, wal = %self.wal.display(), "fsync of the WAL failed; refusing every later write");
-                st.failed = Some(e.to_string());
+            let wal_bytes = *result.as_ref().unwrap_or(&0);
+            {
+                let mut st = self.lock();
+                st.syncs += 1;
+                if let Err(e) = result {
+                    tracing::error!(error = %e, wal = %self.wal.display(), "fsync of the WAL failed; refusing every later write");
+                    st.failed = Some(e.to_string());
+                }
+                st.synced = target;
+                self.changed.notify_all();
+                self.progress.send_replace(target);
+                if st.failed.is_some() {
+                    return;
+                }
             }
-            st.synced = target;
-            self.changed.notify_all();
-            self.progress.send_replace(target);
-            if st.failed.is_some() {
-                return;
+            // After the waiters are answered. PASSIVE copies what no reader still needs and
+            // never waits for locks; the writers' next transaction then restarts the WAL from
+            // its beginning, so it stays near this size and its syncs overwrite in place.
+            if wal_bytes > CHECKPOINT_WAL_BYTES
+                && let Err(e) =
+                    checkpointer.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+            {
+                tracing::warn!(error = %e, "WAL checkpoint failed; will retry");
             }
         }
     }
 
-    /// fdatasync the WAL; the first time a WAL file is seen, its directory entry too.
-    fn sync_wal(&self, synced_inode: &mut Option<u64>) -> std::io::Result<()> {
+    /// fdatasync the WAL; the first time a WAL file is seen, its directory entry too. Returns
+    /// the WAL's size.
+    fn sync_wal(&self, synced_inode: &mut Option<u64>) -> std::io::Result<u64> {
         use std::os::unix::fs::MetadataExt;
         match std::fs::File::open(&self.wal) {
             Ok(f) => {
                 f.sync_data()?;
-                let inode = f.metadata()?.ino();
-                if *synced_inode != Some(inode) {
+                let meta = f.metadata()?;
+                if *synced_inode != Some(meta.ino()) {
                     std::fs::File::open(&self.dir)?.sync_all()?;
-                    *synced_inode = Some(inode);
+                    *synced_inode = Some(meta.ino());
                 }
-                Ok(())
+                Ok(meta.len())
             }
             // Only when the last connection closed: SQLite then checkpointed the WAL into the
             // database file (syncing it) and removed it.
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
             Err(e) => Err(e),
         }
     }
 }
+
+/// WAL size beyond which the syncer checkpoints (SQLite's own default is 1000 pages, ~4 MB).
+const CHECKPOINT_WAL_BYTES: u64 = 4 << 20;
 
 fn sync_failed(e: &str) -> std::io::Error {
     std::io::Error::other(format!(

@@ -68,6 +68,9 @@ pub struct RefreshFigures {
     pub limit: Duration,
     /// Largest VmHWM of any provider process Terraform started during the timed plans, KiB.
     pub provider_peak_rss_kib: u64,
+    /// CPU time (user + system) of one timed plan: Terraform's own and its provider processes'.
+    pub terraform_cpu: Duration,
+    pub provider_cpu: Duration,
 }
 
 impl RefreshFigures {
@@ -77,16 +80,24 @@ impl RefreshFigures {
 }
 
 /// `cargo xtask bench [WHAT]`.
-pub fn main(what: What, sizes: &[usize], reps: usize, build: bool) -> ExitCode {
+pub fn main(
+    what: What,
+    sizes: &[usize],
+    reps: usize,
+    build: bool,
+    bin_dir: Option<PathBuf>,
+) -> ExitCode {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("xtask/ is inside the workspace")
         .to_path_buf();
     println!("{}", machine());
     let needs_binaries = what != What::Emulator;
+    let build = build && bin_dir.is_none();
+    let dir = bin_dir.unwrap_or_else(|| root.join("target/release"));
     let bins = Binaries {
-        provider: root.join("target/release/terraform-provider-oci"),
-        emulator: root.join("target/release/oci-emulator"),
+        provider: dir.join("terraform-provider-oci"),
+        emulator: dir.join("oci-emulator"),
     };
     if needs_binaries && build {
         let cmd = [
@@ -169,7 +180,8 @@ pub fn print_refresh(f: &RefreshFigures) {
     println!(
         "refresh N={n} ({res} resources, {req} requests), -parallelism={p}, {lat} ms per request: \
          plan {plan:.2} s (median of {reps}; {nolat:.2} s without latency), limit {res} × {lat} ms / {p} \
-         = {limit:.2} s, ratio {ratio:.2}; provider peak RSS {rss:.1} MiB  [{load}]",
+         = {limit:.2} s, ratio {ratio:.2}; CPU terraform {tcpu:.2} s, provider {pcpu:.2} s; \
+         provider peak RSS {rss:.1} MiB  [{load}]",
         n = s.n,
         res = f.resources,
         req = f.requests,
@@ -181,6 +193,8 @@ pub fn print_refresh(f: &RefreshFigures) {
         limit = f.limit.as_secs_f64(),
         ratio = f.ratio(),
         rss = f.provider_peak_rss_kib as f64 / 1024.0,
+        tcpu = f.terraform_cpu.as_secs_f64(),
+        pcpu = f.provider_cpu.as_secs_f64(),
         load = load(),
     );
 }
@@ -325,12 +339,14 @@ pub fn refresh(bins: &Binaries, setup: &RefreshSetup) -> RefreshFigures {
     let mut times = Vec::new();
     let mut peak = 0;
     let mut requests = 0;
+    let mut cpu = Cpu::default();
     for _ in 0..setup.reps.max(1) {
         emulator.clear_requests();
-        let (t, rss) = timed_plan(&wd, &parallelism);
+        let (t, watched) = timed_plan(&wd, &parallelism);
         requests = emulator.requests().len();
         times.push(t);
-        peak = peak.max(rss);
+        peak = peak.max(watched.peak_rss_kib);
+        cpu = watched;
     }
     times.sort();
     let resources = 2 * setup.n;
@@ -343,12 +359,22 @@ pub fn refresh(bins: &Binaries, setup: &RefreshSetup) -> RefreshFigures {
         limit: Duration::from_millis(setup.latency_ms) * resources as u32
             / setup.parallelism as u32,
         provider_peak_rss_kib: peak,
+        terraform_cpu: cpu.terraform,
+        provider_cpu: cpu.provider,
     }
 }
 
-/// One `terraform plan -detailed-exitcode` (which must find nothing to change): its wall time
-/// and the largest peak RSS of the provider processes it started.
-fn timed_plan(wd: &Workdir, parallelism: &str) -> (Duration, u64) {
+/// What the watcher saw of one plan.
+#[derive(Debug, Default, Clone, Copy)]
+struct Cpu {
+    peak_rss_kib: u64,
+    terraform: Duration,
+    provider: Duration,
+}
+
+/// One `terraform plan -detailed-exitcode` (which must find nothing to change): its wall time,
+/// the largest peak RSS of the provider processes it started and the CPU times.
+fn timed_plan(wd: &Workdir, parallelism: &str) -> (Duration, Cpu) {
     let log = tempfile::NamedTempFile::new().expect("temp file");
     let started = Instant::now();
     let mut child = wd
@@ -374,7 +400,7 @@ fn timed_plan(wd: &Workdir, parallelism: &str) -> (Duration, u64) {
     let status = child.wait().expect("waiting for terraform");
     let took = started.elapsed();
     done.store(true, Ordering::Relaxed);
-    let peak = watcher.join().unwrap_or(0);
+    let peak = watcher.join().unwrap_or_default();
     assert_eq!(
         status.code(),
         Some(0),
@@ -384,21 +410,40 @@ fn timed_plan(wd: &Workdir, parallelism: &str) -> (Duration, u64) {
     (took, peak)
 }
 
-/// Polls the children of `terraform_pid` until `done`, returning the largest `VmHWM` (KiB) seen
-/// for a provider process (its peak RSS so far, so the last reading before it exits counts).
-fn watch_provider_peak(terraform_pid: u32, done: &AtomicBool) -> u64 {
-    let mut peak = 0;
+/// Polls `terraform_pid` and its children until `done`: the largest `VmHWM` (KiB) seen for a
+/// provider process (its peak RSS so far, so the last reading before it exits counts), and the
+/// last CPU times read (so up to one poll interval short).
+fn watch_provider_peak(terraform_pid: u32, done: &AtomicBool) -> Cpu {
+    let mut seen = Cpu::default();
+    let mut provider_cpu = std::collections::BTreeMap::new();
     while !done.load(Ordering::Relaxed) {
+        if let Some(t) = cpu_time(terraform_pid) {
+            seen.terraform = t;
+        }
         for pid in children(terraform_pid) {
             let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
             // `comm` is cut at 15 bytes: "terraform-provi".
             if comm.starts_with("terraform-provi") {
-                peak = peak.max(vm_hwm_kib(pid).unwrap_or(0));
+                seen.peak_rss_kib = seen.peak_rss_kib.max(vm_hwm_kib(pid).unwrap_or(0));
+                if let Some(t) = cpu_time(pid) {
+                    provider_cpu.insert(pid, t);
+                }
             }
         }
         std::thread::sleep(Duration::from_millis(5));
     }
-    peak
+    seen.provider = provider_cpu.values().sum();
+    seen
+}
+
+/// utime + stime of a live process (`/proc/<pid>/stat`, in clock ticks of 1/100 s).
+fn cpu_time(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name is in parentheses and may hold spaces; fields count from after it.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
 }
 
 fn children(pid: u32) -> Vec<u32> {

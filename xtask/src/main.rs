@@ -46,6 +46,9 @@ enum Cmd {
         /// Measure the release binaries as they are, without `cargo build --release` first.
         #[arg(long)]
         no_build: bool,
+        /// Measure the binaries in this directory instead of target/release (implies --no-build).
+        #[arg(long)]
+        bin_dir: Option<std::path::PathBuf>,
     },
 }
 
@@ -59,6 +62,7 @@ fn main() -> ExitCode {
             n,
             reps,
             no_build,
-        } => bench::main(what, &n, reps, !no_build),
+            bin_dir,
+        } => bench::main(what, &n, reps, !no_build, bin_dir),
     }
 }
