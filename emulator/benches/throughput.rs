@@ -122,6 +122,9 @@ pub struct Report {
     pub latencies: Vec<Duration>,
     /// Commits and WAL fdatasyncs during the workload (group commit shares one among many).
     pub commits_syncs: (u64, u64),
+    /// CPU time (user + system) of this whole process, client and server, during the workload:
+    /// unlike requests/s it barely moves when other processes load the machine.
+    pub cpu: Duration,
 }
 
 impl Report {
@@ -138,6 +141,12 @@ impl Report {
             pct(0.50).as_secs_f64() * 1e3,
             pct(0.99).as_secs_f64() * 1e3,
             self.latencies.last().unwrap().as_secs_f64() * 1e3,
+        );
+        let per_request = self.cpu.as_secs_f64() * 1e6 / self.n as f64;
+        println!(
+            "{:<28} CPU {per_request:.0} µs per request (client + server; 2 cores give {:.0} req/s at that)",
+            "",
+            2e6 / per_request
         );
         let (commits, syncs) = self.commits_syncs;
         if commits > 0 {
@@ -159,6 +168,7 @@ async fn run(
     let client: Client<_, Body> = Client::builder(TokioExecutor::new()).build_http();
     let n = requests.len();
     let queue = Arc::new(std::sync::Mutex::new(requests));
+    let cpu_before = process_cpu();
     let started = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
@@ -191,13 +201,28 @@ async fn run(
     for t in tasks {
         latencies.extend(t.await.unwrap());
     }
+    let elapsed = started.elapsed();
     Report {
         name,
         n,
-        elapsed: started.elapsed(),
+        elapsed,
         latencies,
         commits_syncs: (0, 0),
+        cpu: process_cpu().saturating_sub(cpu_before),
     }
+}
+
+/// utime + stime of this process so far (`/proc/self/stat`, clock ticks of 1/100 s).
+fn process_cpu() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let rest = stat.rfind(')').map_or("", |i| &stat[i + 2..]);
+    let f: Vec<u64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    Duration::from_millis(f.iter().sum::<u64>() * 10)
 }
 
 fn main() {
