@@ -94,8 +94,23 @@ impl Emulator {
     /// Like [`Emulator::start_with`], with environment variables for the process (e.g.
     /// `OCI_EMULATOR_LOG=trace`).
     pub fn start_with_env(data_dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Self {
+        Self::start_binary_with_env(&workspace_binary("oci-emulator"), data_dir, extra, env)
+    }
+
+    /// Like [`Emulator::start_with`], running the emulator binary at `binary` (e.g. a release
+    /// build, for benchmarks).
+    pub fn start_binary(binary: &Path, data_dir: &Path, extra: &[&str]) -> Self {
+        Self::start_binary_with_env(binary, data_dir, extra, &[])
+    }
+
+    fn start_binary_with_env(
+        binary: &Path,
+        data_dir: &Path,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Self {
         std::fs::create_dir_all(data_dir).expect("create emulator data dir");
-        let mut child = Command::new(workspace_binary("oci-emulator"))
+        let mut child = Command::new(binary)
             .envs(env.iter().copied())
             .args(["serve", "--json", "--data-dir"])
             .arg(data_dir)

@@ -99,8 +99,7 @@ async fn reset_drops_resources_but_keeps_the_account() {
     )
     .await
     .expect(201);
-    let blobs = env.state.blob_dir();
-    assert_eq!(std::fs::read_dir(&blobs).unwrap().count(), 1);
+    assert_eq!(common::stored_bodies(env.state.data_dir()), 1);
     env.control("POST", "/_emulator/reset", "")
         .await
         .expect(204);
@@ -113,7 +112,7 @@ async fn reset_drops_resources_but_keeps_the_account() {
         "only the root compartment stays"
     );
     assert_eq!(
-        std::fs::read_dir(&blobs).unwrap().count(),
+        common::stored_bodies(env.state.data_dir()),
         0,
         "object bodies are removed"
     );

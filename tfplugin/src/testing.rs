@@ -384,8 +384,9 @@ impl Workdir {
         }
     }
 
-    /// `terraform ARGS` as [`Workdir::run`] would start it, for callers that manage the process
-    /// themselves (e.g. to kill it mid-apply). Output is not captured.
+    /// `terraform ARGS` as [`Workdir::run`] would start it, not started: for callers that
+    /// manage the process themselves (kill it mid-apply, watch the providers it starts).
+    /// Output is not captured.
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(&self.terraform);
         cmd.args(args)

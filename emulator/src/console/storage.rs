@@ -152,9 +152,12 @@ pub async fn download(
             ),
         )
     })?;
-    let body = Body::from_stream(tokio_util::io::ReaderStream::new(
-        tokio::fs::File::from_std(file),
-    ));
+    let body = match file {
+        os::ObjectBody::File(file) => Body::from_stream(tokio_util::io::ReaderStream::new(
+            tokio::fs::File::from_std(file),
+        )),
+        os::ObjectBody::Inline(bytes) => Body::from(bytes),
+    };
     let mut resp = body.into_response();
     let h = resp.headers_mut();
     h.insert(

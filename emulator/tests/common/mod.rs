@@ -304,3 +304,18 @@ pub fn enc(s: &str) -> String {
         .replace("%2E", ".")
         .replace("%7E", "~")
 }
+
+/// How many object and part bodies a data dir holds: files in `blobs/` plus bodies stored inline
+/// in the database (small ones are, see the objectstorage store).
+pub fn stored_bodies(data_dir: &std::path::Path) -> usize {
+    let files = std::fs::read_dir(data_dir.join("blobs")).unwrap().count();
+    let db = rusqlite::Connection::open_with_flags(
+        data_dir.join("emulator.db"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    let inline: i64 = db
+        .query_row("SELECT COUNT(*) FROM os_inline_bodies", [], |r| r.get(0))
+        .unwrap();
+    files + inline as usize
+}

@@ -506,16 +506,14 @@ async fn read_bucket(
 ) -> Option<BucketState> {
     let doing = format!("reading bucket {name:?} in namespace {ns:?}");
     let client = &oci.client;
-    let bucket =
-        client
-            .get_bucket_opt(ns, name)
-            .await
-            .or_diag(diags, "Read Bucket Error", &doing)??;
-    let rules = client.list_all_retention_rules(ns, name).await.or_diag(
-        diags,
-        "Read Retention Rules Error",
-        &doing,
-    )?;
+    // Both at once: a refresh then costs one round trip per bucket, not two. (For a bucket that
+    // is gone the rules call fails too, and only "gone" is reported.)
+    let (bucket, rules) = tokio::join!(
+        client.get_bucket_opt(ns, name),
+        client.list_all_retention_rules(ns, name)
+    );
+    let bucket = bucket.or_diag(diags, "Read Bucket Error", &doing)??;
+    let rules = rules.or_diag(diags, "Read Retention Rules Error", &doing)?;
     Some(bucket_state(&bucket.value, &rules, current, &oci.tags))
 }
 

@@ -37,17 +37,20 @@ pub fn read_object(
     use std::io::Read;
     let dir = state.blob_dir();
     // Opened under the lock that read the row (see `store::open_blob`), read after it.
-    let file = state.db(|c| {
+    let body = state.db(|c| {
         store::get_object(c, ns, bucket, name)?
-            .map(|row| store::open_blob(&dir, &row.blob))
+            .map(|row| store::open_blob(c, &dir, &row.blob))
             .transpose()
     })?;
-    let Some(mut file) = file else {
-        return Ok(None);
-    };
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes)?;
-    Ok(Some(bytes))
+    match body {
+        None => Ok(None),
+        Some(store::OpenBlob::Inline(bytes)) => Ok(Some(bytes)),
+        Some(store::OpenBlob::File(mut file)) => {
+            let mut bytes = Vec::new();
+            file.read_to_end(&mut bytes)?;
+            Ok(Some(bytes))
+        }
+    }
 }
 
 /// Put an object exactly as a client's PutObject would (`write.rs`, the one write path): the
@@ -73,22 +76,28 @@ pub fn put_object(
         metadata: Default::default(),
     };
     write::check(&new)?;
-    let blob = uuid::Uuid::new_v4().to_string();
+    let md5: [u8; 16] = Md5::digest(&body).into();
     let dir = state.blob_dir();
-    {
+    let inline = body.len() <= store::INLINE_MAX;
+    let blob = if inline {
+        store::new_inline_name()
+    } else {
+        let blob = uuid::Uuid::new_v4().to_string();
         let mut f = std::fs::File::create(dir.join(&blob))?;
         f.write_all(&body)?;
         f.sync_all()?;
-    }
-    let md5: [u8; 16] = Md5::digest(&body).into();
+        blob
+    };
     let row = match write::row(state, new, &blob, body.len() as i64, &md5) {
         Ok(row) => row,
         Err(e) => {
-            let _ = std::fs::remove_file(dir.join(&blob));
+            if !inline {
+                let _ = std::fs::remove_file(dir.join(&blob));
+            }
             return Err(e);
         }
     };
-    write::commit(state, &row, |_| Ok(()))
+    write::commit_blocking(state, &row, inline.then_some(body.as_slice()), |_| Ok(()))
 }
 
 /// The object-name rules of PutObject, for callers that compose names before writing.
@@ -155,7 +164,7 @@ pub fn delete_object(state: &AppState, ns: &str, bucket: &str, name: &str) -> Re
         }
         Ok(old.map(|o| o.blob))
     })?;
-    if let Some(blob) = blob {
+    if let Some(blob) = blob.filter(|b| !store::is_inline(b)) {
         let _ = std::fs::remove_file(state.blob_dir().join(blob));
     }
     Ok(())
@@ -250,20 +259,24 @@ pub fn objects(
     Ok((out, more))
 }
 
-/// An object's description and its open body file, `None` if it does not exist. The file is
-/// opened under the lock that read the row (see `store::open_blob`), so an overwrite racing
-/// with the reader leaves it the old body or the new one.
+/// An object's body as [`open_object`] hands it out: an open file, or the bytes of a small
+/// body stored inline in the database.
+pub use super::store::OpenBlob as ObjectBody;
+
+/// An object's description and its body, `None` if it does not exist. The body is opened under
+/// the lock that read the row (see `store::open_blob`), so an overwrite racing with the reader
+/// leaves it the old body or the new one.
 pub fn open_object(
     state: &AppState,
     ns: &str,
     bucket: &str,
     name: &str,
-) -> Result<Option<(ObjectView, std::fs::File)>, ApiError> {
+) -> Result<Option<(ObjectView, ObjectBody)>, ApiError> {
     let dir = state.blob_dir();
     state.db(|c| {
         store::get_object(c, ns, bucket, name)?
             .map(|row| {
-                let file = store::open_blob(&dir, &row.blob)?;
+                let file = store::open_blob(c, &dir, &row.blob)?;
                 Ok((ObjectView::from(row), file))
             })
             .transpose()

@@ -1,5 +1,6 @@
-//! Object Storage state: buckets, objects (metadata in SQLite, bodies as files under
-//! `<data dir>/blobs`), multipart uploads and retention rules.
+//! Object Storage state: buckets, objects (metadata in SQLite; bodies up to [`INLINE_MAX`]
+//! inline in SQLite, larger ones as files under `<data dir>/blobs`), multipart uploads and
+//! retention rules.
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -50,6 +51,10 @@ CREATE TABLE IF NOT EXISTS os_upload_parts (
     etag           TEXT NOT NULL,
     blob           TEXT NOT NULL,
     PRIMARY KEY (upload_id, part_num)
+);
+CREATE TABLE IF NOT EXISTS os_inline_bodies (
+    name           TEXT PRIMARY KEY,
+    data           BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS os_work_requests (
     id             TEXT PRIMARY KEY,
@@ -375,10 +380,33 @@ pub fn upsert_object(conn: &Connection, o: &ObjectRow) -> Result<Option<String>,
             o.blob,
         ],
     )?;
-    Ok(old.filter(|b| *b != o.blob))
+    let replaced = old.filter(|b| *b != o.blob);
+    match replaced {
+        Some(old) if is_inline(&old) => {
+            delete_inline(conn, &old)?;
+            Ok(None)
+        }
+        other => Ok(other),
+    }
 }
 
 pub fn delete_object(
+    conn: &Connection,
+    ns: &str,
+    bucket: &str,
+    name: &str,
+) -> Result<(), ApiError> {
+    // An inline body goes with its row, in the same transaction; a body file is removed by the
+    // caller after the commit.
+    conn.execute(
+        "DELETE FROM os_inline_bodies WHERE name = (SELECT blob FROM os_objects WHERE namespace = ?1 AND bucket = ?2 AND name = ?3)",
+        (ns, bucket, name),
+    )?;
+    delete_object_row(conn, ns, bucket, name)
+}
+
+/// Delete an object's row but not its body, which the caller gives to another row (rename).
+pub fn delete_object_row(
     conn: &Connection,
     ns: &str,
     bucket: &str,
@@ -621,33 +649,98 @@ pub fn delete_upload(conn: &Connection, upload_id: &str) -> Result<Vec<String>, 
     Ok(blobs)
 }
 
-// Bodies. Written to `<blob dir>/<uuid>` and fsynced *before* the row that points at them is
-// committed, so an acknowledged object always has its bytes; a crash in between only leaves an
-// unreferenced file behind.
+// Bodies. A small object body (≤ INLINE_MAX) is a row of `os_inline_bodies`, inserted in the
+// transaction that commits its object row, so a PutObject costs one (group-committed) fsync
+// instead of two, and nothing can be half there. A larger body, and every multipart part, is
+// written to `<blob dir>/<uuid>` and fsynced *before* the row that points at it is committed,
+// so an acknowledged object always has its bytes; a crash in between only leaves an
+// unreferenced file behind. Both kinds are named in the `blob` column; inline names carry
+// `INLINE_PREFIX`, which no file name has.
 
 use futures::StreamExt;
 use md5::{Digest, Md5};
 use std::path::Path;
 use tokio::io::AsyncWriteExt;
 
-/// A body written to the blob dir.
+/// Largest body stored inline in SQLite. Small enough that holding one in memory per request
+/// is nothing, large enough for the lab's scripts, logs and small outputs.
+pub const INLINE_MAX: usize = 64 * 1024;
+
+/// The `blob` value of an inline body starts with this.
+const INLINE_PREFIX: &str = "inline:";
+
+/// Whether a `blob` value names an inline body (else a file in the blob dir).
+pub fn is_inline(blob: &str) -> bool {
+    blob.starts_with(INLINE_PREFIX)
+}
+
+/// A new name for an inline body.
+pub fn new_inline_name() -> String {
+    format!("{INLINE_PREFIX}{}", uuid::Uuid::new_v4())
+}
+
+/// Store an inline body under `name` (in the transaction that commits the row naming it).
+pub fn insert_inline(conn: &Connection, name: &str, data: &[u8]) -> Result<(), ApiError> {
+    conn.execute(
+        "INSERT INTO os_inline_bodies (name, data) VALUES (?1, ?2)",
+        (name, data),
+    )?;
+    Ok(())
+}
+
+fn delete_inline(conn: &Connection, name: &str) -> Result<(), ApiError> {
+    conn.execute("DELETE FROM os_inline_bodies WHERE name = ?1", [name])?;
+    Ok(())
+}
+
+/// A body read from the stream, not committed yet.
 #[derive(Debug)]
 pub struct WrittenBlob {
     pub name: String,
     pub size: i64,
     pub md5: [u8; 16],
+    /// The bytes, when the body is inline (`name` is then an inline name and no file exists):
+    /// the caller inserts them with its row ([`insert_inline`]).
+    pub inline: Option<Vec<u8>>,
 }
 
-/// Stream `body` to a new blob file, computing its size and MD5 without buffering it.
-pub async fn write_blob(dir: &Path, body: axum::body::Body) -> Result<WrittenBlob, ApiError> {
+/// Read `body`, computing its size and MD5 as it streams: a body of at most `inline_max`
+/// bytes is kept in memory (inline), a larger one is written to a new fsynced blob file
+/// without being buffered whole.
+pub async fn write_blob(
+    dir: &Path,
+    body: axum::body::Body,
+    inline_max: usize,
+) -> Result<WrittenBlob, ApiError> {
+    let mut hasher = Md5::new();
+    let mut stream = body.into_data_stream();
+    let mut head = Vec::new();
+    let mut overflow = None;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(ApiError::body_read)?;
+        hasher.update(&chunk);
+        if head.len() + chunk.len() > inline_max {
+            overflow = Some(chunk);
+            break;
+        }
+        head.extend_from_slice(&chunk);
+    }
+    let Some(first) = overflow else {
+        return Ok(WrittenBlob {
+            name: new_inline_name(),
+            size: head.len() as i64,
+            md5: hasher.finalize().into(),
+            inline: Some(head),
+        });
+    };
     let name = uuid::Uuid::new_v4().to_string();
     let path = dir.join(&name);
     let result = async {
         let file = tokio::fs::File::create(&path).await?;
         let mut out = tokio::io::BufWriter::with_capacity(1 << 20, file);
-        let mut hasher = Md5::new();
-        let mut size: i64 = 0;
-        let mut stream = body.into_data_stream();
+        let mut size = (head.len() + first.len()) as i64;
+        out.write_all(&head).await?;
+        out.write_all(&first).await?;
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(ApiError::body_read)?;
             hasher.update(&chunk);
@@ -660,6 +753,7 @@ pub async fn write_blob(dir: &Path, body: axum::body::Body) -> Result<WrittenBlo
             name: name.clone(),
             size,
             md5: hasher.finalize().into(),
+            inline: None,
         })
     }
     .await;
@@ -693,7 +787,8 @@ pub async fn concat_blobs(dir: &Path, parts: &[String]) -> Result<String, ApiErr
 /// Delete blob files that no committed row refers to any more. Failures are only logged: a
 /// leftover file wastes space but loses nothing.
 pub async fn remove_blobs(dir: &Path, names: impl IntoIterator<Item = String>) {
-    for n in names {
+    // Inline bodies went with their rows' transaction.
+    for n in names.into_iter().filter(|n| !is_inline(n)) {
         if let Err(e) = tokio::fs::remove_file(dir.join(&n)).await {
             tracing::warn!(blob = %n, error = %e, "could not remove blob");
         }
@@ -728,22 +823,40 @@ pub fn list_work_requests(
     )
 }
 
-/// Open an object's body file while its row is current: call this inside the `state.db` /
+/// An object's body, ready to read: an open file or the inline bytes.
+pub enum OpenBlob {
+    File(std::fs::File),
+    Inline(Vec<u8>),
+}
+
+/// Open an object's body while its row is current: call this inside the `state.db` /
 /// `state.tx` closure that read the row. A PutObject (or delete) that replaces the row removes
 /// the old file only after its own commit, which waits for that same lock, and a file that is
 /// already open stays readable after removal; so a reader gets the old body or the new one,
-/// never "no such file".
-pub fn open_blob(dir: &Path, blob: &str) -> Result<std::fs::File, ApiError> {
-    Ok(std::fs::File::open(dir.join(blob))?)
+/// never "no such file". (An inline body is read right here, under the lock.)
+pub fn open_blob(conn: &Connection, dir: &Path, blob: &str) -> Result<OpenBlob, ApiError> {
+    if is_inline(blob) {
+        let data = conn.query_row(
+            "SELECT data FROM os_inline_bodies WHERE name = ?1",
+            [blob],
+            |r| r.get(0),
+        )?;
+        return Ok(OpenBlob::Inline(data));
+    }
+    Ok(OpenBlob::File(std::fs::File::open(dir.join(blob))?))
 }
 
-/// Copy an open body (from [`open_blob`]) to a new, fsynced blob (CopyObject).
-pub async fn copy_blob(dir: &Path, from: std::fs::File) -> Result<String, ApiError> {
+/// Copy an open body (from [`open_blob`]) to a new, fsynced blob file (CopyObject).
+pub async fn copy_blob(dir: &Path, from: OpenBlob) -> Result<String, ApiError> {
     let name = uuid::Uuid::new_v4().to_string();
     let result = async {
-        let mut input = tokio::fs::File::from_std(from);
         let mut out = tokio::fs::File::create(dir.join(&name)).await?;
-        tokio::io::copy(&mut input, &mut out).await?;
+        match from {
+            OpenBlob::File(f) => {
+                tokio::io::copy(&mut tokio::fs::File::from_std(f), &mut out).await?;
+            }
+            OpenBlob::Inline(data) => out.write_all(&data).await?,
+        }
         out.sync_all().await?;
         Ok::<_, ApiError>(())
     }

@@ -53,21 +53,57 @@ pub fn row(
     })
 }
 
-/// Commit `row` (its body is already durable in the blob dir): the bucket must exist and
-/// `preconditions` hold against the current object, in one transaction. On success the body
-/// of a replaced object is removed; on failure the new body is.
-pub fn commit(
+/// Commit `row`: the bucket must exist and `preconditions` hold against the current object, in
+/// one transaction, which also stores `inline` (the body, when `row.blob` is an inline name;
+/// else the body file is already durable in the blob dir). On success the body of a replaced
+/// object is removed; on failure the new body is. Waits for durability without blocking the
+/// runtime's thread, so concurrent PutObjects share an fsync.
+pub async fn commit(
     state: &AppState,
     row: &ObjectRow,
+    inline: Option<&[u8]>,
     preconditions: impl FnOnce(Option<&ObjectRow>) -> ApiResult<()>,
 ) -> ApiResult<()> {
+    let committed = state
+        .tx_async(|tx| upsert(tx, row, inline, preconditions))
+        .await;
+    finish(state, row, committed)
+}
+
+/// [`commit`] for callers outside the async runtime (Data Flow's executor threads).
+pub fn commit_blocking(
+    state: &AppState,
+    row: &ObjectRow,
+    inline: Option<&[u8]>,
+    preconditions: impl FnOnce(Option<&ObjectRow>) -> ApiResult<()>,
+) -> ApiResult<()> {
+    let committed = state.tx(|tx| upsert(tx, row, inline, preconditions));
+    finish(state, row, committed)
+}
+
+fn upsert(
+    tx: &rusqlite::Transaction<'_>,
+    row: &ObjectRow,
+    inline: Option<&[u8]>,
+    preconditions: impl FnOnce(Option<&ObjectRow>) -> ApiResult<()>,
+) -> ApiResult<Option<String>> {
+    store::require_bucket(tx, &row.namespace, &row.bucket)?;
+    let current = store::get_object(tx, &row.namespace, &row.bucket, &row.name)?;
+    preconditions(current.as_ref())?;
+    if let Some(data) = inline {
+        store::insert_inline(tx, &row.blob, data)?;
+    }
+    store::upsert_object(tx, row)
+}
+
+/// Removes the body that lost: the replaced one after a commit, the new one after a failure.
+/// (Inline bodies need nothing: they went, or never came, with the transaction.)
+fn finish(
+    state: &AppState,
+    row: &ObjectRow,
+    committed: ApiResult<Option<String>>,
+) -> ApiResult<()> {
     let dir = state.blob_dir();
-    let committed = state.tx(|tx| {
-        store::require_bucket(tx, &row.namespace, &row.bucket)?;
-        let current = store::get_object(tx, &row.namespace, &row.bucket, &row.name)?;
-        preconditions(current.as_ref())?;
-        store::upsert_object(tx, row)
-    });
     match committed {
         Ok(replaced) => {
             if let Some(old) = replaced
@@ -78,7 +114,9 @@ pub fn commit(
             Ok(())
         }
         Err(e) => {
-            let _ = std::fs::remove_file(dir.join(&row.blob));
+            if !store::is_inline(&row.blob) {
+                let _ = std::fs::remove_file(dir.join(&row.blob));
+            }
             Err(e)
         }
     }

@@ -142,7 +142,8 @@ pub async fn upload_part(
         store::require_upload(c, &ns, &bucket, &object, &upload_id)
     })?;
     let dir = state.blob_dir();
-    let blob = store::write_blob(&dir, body).await?;
+    // Parts are always files: the commit concatenates them.
+    let blob = store::write_blob(&dir, body, 0).await?;
     discard_on_error(
         &dir,
         blob.name.clone(),

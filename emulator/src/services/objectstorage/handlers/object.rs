@@ -248,7 +248,7 @@ pub async fn get_object(
             .ok_or_else(|| store::object_not_found(&ns, &bucket, &object))?;
         // Opened under the lock that read the row: see `store::open_blob`.
         let file = (method != Method::HEAD)
-            .then(|| store::open_blob(&dir, &o.blob))
+            .then(|| store::open_blob(c, &dir, &o.blob))
             .transpose()?;
         Ok((o, file))
     })?;
@@ -284,8 +284,14 @@ pub async fn get_object(
         None => (StatusCode::OK, 0, o.size),
     };
     insert(&mut h, "content-length", &len.to_string());
-    let Some(file) = file else {
-        return Ok((status, h).into_response());
+    let file = match file {
+        None => return Ok((status, h).into_response()),
+        Some(store::OpenBlob::Inline(bytes)) => {
+            let (start, len) = (start as usize, len as usize);
+            let body = bytes::Bytes::from(bytes).slice(start..start + len);
+            return Ok((status, h, Body::from(body)).into_response());
+        }
+        Some(store::OpenBlob::File(file)) => file,
     };
     let mut file = tokio::fs::File::from_std(file);
     if start > 0 {
@@ -318,7 +324,8 @@ fn headers_and_metadata(headers: &HeaderMap) -> (ObjectHeaders, BTreeMap<String,
     (oh, metadata)
 }
 
-/// PutObject: `PUT /n/{ns}/b/{bucket}/o/{object}` — body streamed to disk, never buffered.
+/// PutObject: `PUT /n/{ns}/b/{bucket}/o/{object}` — a small body is kept for its row (inline),
+/// a larger one streamed to disk, never buffered whole.
 pub async fn put_object(
     State(state): State<AppState>,
     ObjectPath { ns, bucket, object }: ObjectPath,
@@ -348,17 +355,23 @@ pub async fn put_object(
         return Err(store::bucket_not_found(&ns, &bucket));
     }
     let dir = state.blob_dir();
-    let blob = store::write_blob(&dir, body).await?;
+    let blob = store::write_blob(&dir, body, store::INLINE_MAX).await?;
     discard_on_error(
         &dir,
         blob.name.clone(),
         check_content_md5(&headers, &blob.md5),
     )
     .await?;
-    let row = write::row(&state, new, &blob.name, blob.size, &blob.md5)?;
-    write::commit(&state, &row, |current| {
+    let row = discard_on_error(
+        &dir,
+        blob.name.clone(),
+        write::row(&state, new, &blob.name, blob.size, &blob.md5),
+    )
+    .await?;
+    write::commit(&state, &row, blob.inline.as_deref(), |current| {
         check_write_preconditions(&headers, current)
-    })?;
+    })
+    .await?;
     let mut h = etag_headers(&row.etag);
     insert(&mut h, "last-modified", &last_modified(&row.time_modified));
     insert(&mut h, "opc-content-md5", &row.md5);
@@ -436,7 +449,8 @@ pub async fn rename_object(
         if d.source_name == d.new_name {
             return Ok((src, None));
         }
-        store::delete_object(tx, &ns, &bucket, &d.source_name)?;
+        // The body moves to the new name.
+        store::delete_object_row(tx, &ns, &bucket, &d.source_name)?;
         let row = ObjectRow {
             name: d.new_name.clone(),
             time_modified: now.clone(),
@@ -526,7 +540,7 @@ pub async fn copy_object(
         store::require_bucket(c, &ns, &d.destination_bucket)?;
         let src = store::get_object(c, &ns, &bucket, &d.source_object_name)?
             .ok_or_else(|| store::object_not_found(&ns, &bucket, &d.source_object_name))?;
-        let body = store::open_blob(&dir, &src.blob)?;
+        let body = store::open_blob(c, &dir, &src.blob)?;
         Ok((src, body, b.compartment_id))
     })?;
     if let Some(v) = &d.source_version_id
