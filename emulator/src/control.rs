@@ -1,5 +1,11 @@
-//! The control API under `/_emulator/` (no signature; never an OCI path). Contract in
-//! /work/helper-brief.md "Emulator process".
+//! The control API under `/_emulator/` (no signature; never an OCI path). Contract: "Control
+//! API" in emulator/README.md.
+//!
+//! Unsigned, so it must not be reachable from a web page the user has open: a cross-site form
+//! POST (`/_emulator/reset`, fault rules) carries an `Origin` naming the page, which
+//! [`refuse_web_pages`] answers 403; tools (the CLI, curl, the harness) send no `Origin`. (The
+//! `Host` is not checked here, unlike the console's: with `--allow-non-loopback` tools address
+//! the emulator by a host name.)
 
 use crate::compartments::NewCompartment;
 use crate::error::{ApiError, ApiResult};
@@ -38,7 +44,35 @@ pub fn routes() -> Router<AppState> {
         .route("/_emulator/iam", put(set_iam).get(get_iam))
         .route("/_emulator/info", get(info))
         .merge(services::dataflow::control::routes())
+        // Only the routes above: the console has its own guard (and its own headers).
+        .layer(axum::middleware::from_fn(refuse_web_pages))
         .merge(crate::console::routes())
+}
+
+/// 403 for a request a web page made: an `Origin` that is not the emulator's own kind of
+/// address (an IP literal or `localhost`); `null` (sandboxed frames, `file://`) is refused too.
+async fn refuse_web_pages(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let Some(origin) = req.headers().get(axum::http::header::ORIGIN) else {
+        return next.run(req).await;
+    };
+    let origin = String::from_utf8_lossy(origin.as_bytes()).into_owned();
+    let allowed = origin.split_once("://").is_some_and(|(_, authority)| {
+        crate::console::host_allowed(authority.trim_end_matches('/'))
+    });
+    if allowed {
+        return next.run(req).await;
+    }
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "NotAllowed",
+        format!(
+            "The control API does not answer requests made by a web page (Origin '{origin}'); call it from a tool as http://127.0.0.1:PORT{CONTROL_PREFIX}..."
+        ),
+    )
+    .into_response()
 }
 
 async fn reset(State(state): State<AppState>) -> ApiResult<StatusCode> {

@@ -537,3 +537,42 @@ async fn an_absurd_fault_latency_is_refused() {
     .await
     .expect(201);
 }
+
+/// A web page open in the user's browser can send a cross-site form POST to 127.0.0.1; the
+/// browser names the page in `Origin`. Such a request changes nothing; tools send no `Origin`.
+#[tokio::test]
+async fn a_request_from_a_web_page_is_refused_and_changes_nothing() {
+    let env = Env::new();
+    env.create_bucket("kept").await;
+    let from_page = |origin: &str| {
+        axum::http::Request::builder()
+            .method("POST")
+            .uri("/_emulator/reset")
+            .header("host", "127.0.0.1:8080")
+            .header("origin", origin)
+            .header("content-type", "text/plain")
+            .body(axum::body::Body::empty())
+            .unwrap()
+    };
+    for origin in [
+        "https://attacker.example",
+        "null",
+        "http://127.0.0.1.attacker.example",
+    ] {
+        let resp = env.send(from_page(origin)).await.expect(403);
+        assert_eq!(resp.json()["code"], "NotAllowed", "{origin}");
+    }
+    let dump = env
+        .control("GET", "/_emulator/dump", "")
+        .await
+        .expect(200)
+        .json();
+    assert!(
+        dump.to_string().contains("\"kept\""),
+        "nothing was reset: {dump}"
+    );
+    // The emulator's own pages (the console, on the same origin) and tools still reach it.
+    env.send(from_page("http://127.0.0.1:8080"))
+        .await
+        .expect(204);
+}

@@ -65,7 +65,7 @@ pub fn routes() -> Router<AppState> {
 /// Is `host` (a `Host` header) one a DNS-rebinding page cannot produce: an IP literal or
 /// `localhost`? A rebinding attack needs the victim's browser to send the attacker's own
 /// domain name.
-fn host_allowed(host: &str) -> bool {
+pub(crate) fn host_allowed(host: &str) -> bool {
     let name = match host.strip_prefix('[') {
         // `[::1]:8080`
         Some(rest) => {
