@@ -114,12 +114,18 @@ impl FaultRule {
         if self.latency_ms > 0 {
             parts.push(format!("latency {} ms", self.latency_ms));
         }
-        if self.drop_connection {
-            parts.push("connection dropped".to_owned());
-        } else if let Some(e) = self.error() {
-            parts.push(format!("{} {}", e.status.as_u16(), e.code));
-        }
+        parts.extend(self.answer_text());
         parts.join(", ")
+    }
+
+    /// How this rule answers, if it does: "connection dropped" or "503 ServiceUnavailable".
+    fn answer_text(&self) -> Option<String> {
+        if self.drop_connection {
+            Some("connection dropped".to_owned())
+        } else {
+            self.error()
+                .map(|e| format!("{} {}", e.status.as_u16(), e.code))
+        }
     }
 
     /// The error this rule answers with, if it has a status.
@@ -171,21 +177,14 @@ impl Decision {
         if latency > 0 {
             parts.push(format!("latency {latency} ms"));
         }
-        if let Some(rule) = &self.answer {
-            let what = if rule.drop_connection {
-                "connection dropped".to_owned()
-            } else if let Some(e) = rule.error() {
-                format!("{} {}", e.status.as_u16(), e.code)
+        if let Some(rule) = &self.answer
+            && let Some(what) = rule.answer_text()
+        {
+            parts.push(if rule.after {
+                format!("{what} after the handler")
             } else {
-                String::new()
-            };
-            if !what.is_empty() {
-                parts.push(if rule.after {
-                    format!("{what} after the handler")
-                } else {
-                    what
-                });
-            }
+                what
+            });
         }
         (!parts.is_empty()).then(|| parts.join(", "))
     }
