@@ -5,7 +5,9 @@
 //!   protocol version, a P-521 client certificate like Terraform's), median of many starts;
 //! - **refresh**: `terraform plan` (with refresh) of N buckets and N policies at
 //!   `-parallelism=10` against the emulator with 20 ms injected on every OCI request, compared
-//!   with the round-trip limit N × RTT / parallelism, and the provider's peak RSS;
+//!   with the round-trip limit N × RTT / parallelism, and the provider's peak RSS; beside it the
+//!   CPU floor (Terraform + provider + emulator CPU over the cores: no wall time can be shorter)
+//!   and the same plan of as many `terraform_data` resources with Terraform alone;
 //! - **emulator**: the emulator's throughput bench (`cargo bench -p oci-emulator`).
 //!
 //! Each figure is printed with the load average beside it: this machine is shared, and a busy
@@ -50,6 +52,8 @@ pub struct RefreshSetup {
     pub latency_ms: u64,
     /// Timed plans; the median is reported.
     pub reps: usize,
+    /// Also time Terraform alone on as many `terraform_data` resources.
+    pub terraform_alone: bool,
 }
 
 /// What one refresh measurement found.
@@ -68,14 +72,35 @@ pub struct RefreshFigures {
     pub limit: Duration,
     /// Largest VmHWM of any provider process Terraform started during the timed plans, KiB.
     pub provider_peak_rss_kib: u64,
-    /// CPU time (user + system) of one timed plan: Terraform's own and its provider processes'.
+    /// CPU time (user + system) of one timed plan: Terraform's own, its provider processes' and
+    /// the emulator's (which shares the machine's cores here).
     pub terraform_cpu: Duration,
     pub provider_cpu: Duration,
+    pub emulator_cpu: Duration,
+    /// Cores of this machine: the CPU of one plan cannot take less wall time than its sum over these.
+    pub cores: usize,
+    /// The same plan, as many resources, with Terraform alone (`terraform_data`, no provider
+    /// process, no requests): what Terraform's own work costs at this scale.
+    pub terraform_alone: Option<TerraformAlone>,
+}
+
+/// A refreshing plan of `resources` `terraform_data` instances: wall and CPU time.
+#[derive(Debug, Clone)]
+pub struct TerraformAlone {
+    pub resources: usize,
+    pub plan: Duration,
+    pub cpu: Duration,
 }
 
 impl RefreshFigures {
     pub fn ratio(&self) -> f64 {
         self.plan.as_secs_f64() / self.limit.as_secs_f64()
+    }
+
+    /// The least wall time the plan's CPU work needs on this machine, all cores busy all along:
+    /// (Terraform + provider + emulator CPU) / cores. Latency can only add to it.
+    pub fn cpu_floor(&self) -> Duration {
+        (self.terraform_cpu + self.provider_cpu + self.emulator_cpu) / self.cores.max(1) as u32
     }
 }
 
@@ -144,6 +169,7 @@ pub fn main(
                     parallelism: 10,
                     latency_ms: 20,
                     reps,
+                    terraform_alone: true,
                 },
             );
             print_refresh(&f);
@@ -181,7 +207,8 @@ pub fn print_refresh(f: &RefreshFigures) {
         "refresh N={n} ({res} resources, {req} requests), -parallelism={p}, {lat} ms per request: \
          plan {plan:.2} s (median of {reps}; {nolat:.2} s without latency), limit {res} × {lat} ms / {p} \
          = {limit:.2} s, ratio {ratio:.2}; CPU terraform {tcpu:.2} s, provider {pcpu:.2} s; \
-         provider peak RSS {rss:.1} MiB  [{load}]",
+         emulator {ecpu:.2} s; CPU floor ({tcpu:.2} + {pcpu:.2} + {ecpu:.2}) s / {cores} cores \
+         = {floor:.2} s, ratio {floor_ratio:.2}; provider peak RSS {rss:.1} MiB  [{load}]",
         n = s.n,
         res = f.resources,
         req = f.requests,
@@ -195,8 +222,23 @@ pub fn print_refresh(f: &RefreshFigures) {
         rss = f.provider_peak_rss_kib as f64 / 1024.0,
         tcpu = f.terraform_cpu.as_secs_f64(),
         pcpu = f.provider_cpu.as_secs_f64(),
+        ecpu = f.emulator_cpu.as_secs_f64(),
+        cores = f.cores,
+        floor = f.cpu_floor().as_secs_f64(),
+        floor_ratio = f.cpu_floor().as_secs_f64() / f.limit.as_secs_f64(),
         load = load(),
     );
+    if let Some(t) = &f.terraform_alone {
+        println!(
+            "  Terraform alone: plan of {res} terraform_data (no provider, no requests) {plan:.2} s, \
+             CPU {cpu:.2} s, ratio to the limit above {ratio:.2}  [{load}]",
+            res = t.resources,
+            plan = t.plan.as_secs_f64(),
+            cpu = t.cpu.as_secs_f64(),
+            ratio = t.plan.as_secs_f64() / f.limit.as_secs_f64(),
+            load = load(),
+        );
+    }
 }
 
 fn ms(d: Duration) -> f64 {
@@ -340,9 +382,14 @@ pub fn refresh(bins: &Binaries, setup: &RefreshSetup) -> RefreshFigures {
     let mut peak = 0;
     let mut requests = 0;
     let mut cpu = Cpu::default();
+    let mut emulator_cpu = Duration::ZERO;
     for _ in 0..setup.reps.max(1) {
         emulator.clear_requests();
+        let before = cpu_time(emulator.pid()).unwrap_or_default();
         let (t, watched) = timed_plan(&wd, &parallelism);
+        emulator_cpu = cpu_time(emulator.pid())
+            .unwrap_or_default()
+            .saturating_sub(before);
         requests = emulator.requests().len();
         times.push(t);
         peak = peak.max(watched.peak_rss_kib);
@@ -361,6 +408,39 @@ pub fn refresh(bins: &Binaries, setup: &RefreshSetup) -> RefreshFigures {
         provider_peak_rss_kib: peak,
         terraform_cpu: cpu.terraform,
         provider_cpu: cpu.provider,
+        emulator_cpu,
+        cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        terraform_alone: setup
+            .terraform_alone
+            .then(|| terraform_alone(&mirror, resources, &parallelism)),
+    }
+}
+
+/// Applies `resources` `terraform_data` instances, then times one refreshing plan of them: the
+/// same graph walk, state and plan work in Terraform, without a provider or a round trip.
+fn terraform_alone(mirror: &Arc<Mirror>, resources: usize, parallelism: &str) -> TerraformAlone {
+    let wd = Workdir::new(mirror);
+    wd.write_config(&format!(
+        r#"resource "terraform_data" "d" {{
+  count = {resources}
+  input = "bench-${{count.index}}"
+}}
+"#
+    ));
+    wd.init().assert_success();
+    wd.run(&[
+        "apply",
+        "-auto-approve",
+        "-input=false",
+        "-no-color",
+        parallelism,
+    ])
+    .assert_success();
+    let (plan, watched) = timed_plan(&wd, parallelism);
+    TerraformAlone {
+        resources,
+        plan,
+        cpu: watched.terraform,
     }
 }
 

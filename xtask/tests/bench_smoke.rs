@@ -1,6 +1,7 @@
 //! `cargo xtask bench`'s measuring code, run tiny with the debug binaries so it keeps working:
 //! the provider starts as Terraform starts it, and a refresh of a few resources under injected
-//! latency runs to an empty plan with its requests counted and the provider's memory read.
+//! latency runs to an empty plan with its requests counted and the provider's memory read, and
+//! Terraform alone is timed on as many `terraform_data` resources.
 //! Asserts no speed (the figures are in BENCHMARKS.md, measured with release builds).
 
 use acceptance_tests::workspace_binary;
@@ -28,6 +29,7 @@ fn refresh_bench_plans_empty_and_counts_requests_and_memory() {
             parallelism: 10,
             latency_ms: 5,
             reps: 1,
+            terraform_alone: true,
         },
     );
     assert_eq!(f.resources, 4);
@@ -38,5 +40,11 @@ fn refresh_bench_plans_empty_and_counts_requests_and_memory() {
         "the provider's memory was read: {f:?}"
     );
     assert_eq!(f.limit, std::time::Duration::from_millis(5 * 4 / 10));
+    let alone = f
+        .terraform_alone
+        .as_ref()
+        .expect("Terraform alone was timed");
+    assert_eq!(alone.resources, 4);
+    assert!(alone.cpu > std::time::Duration::ZERO, "{f:?}");
     bench::print_refresh(&f);
 }
