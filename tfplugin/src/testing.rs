@@ -103,6 +103,36 @@ pub fn os_arch() -> String {
     format!("{}_{}", std::env::consts::OS, arch)
 }
 
+/// A mirror's directory is `<temp>/tf-mirror-<pid of the test process>-<random>`.
+const MIRROR_PREFIX: &str = "tf-mirror-";
+
+/// Removes the mirrors of test processes that have exited. A mirror shared through a static is
+/// never dropped, so each test binary run would otherwise leave one behind. Linux only (a
+/// process is alive while `/proc/<pid>` exists); elsewhere nothing is removed. A reused pid only
+/// keeps a stale mirror until a later sweep.
+fn sweep_stale_mirrors(temp: &Path) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(temp) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(MIRROR_PREFIX))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 /// A temporary filesystem mirror holding copies of provider binaries, and a CLI config that
 /// installs those providers from it (and only those: no registry access for them).
 pub struct Mirror {
@@ -119,8 +149,9 @@ impl Mirror {
     /// # Panics
     /// When a binary is missing or cannot be copied.
     pub fn new(providers: &[ProviderBinary]) -> Arc<Mirror> {
+        sweep_stale_mirrors(&std::env::temp_dir());
         let dir = tempfile::Builder::new()
-            .prefix("tf-mirror")
+            .prefix(&format!("{MIRROR_PREFIX}{}-", std::process::id()))
             .tempdir()
             .expect("temp dir for the mirror");
         let root = dir.path().join("providers");
@@ -622,6 +653,30 @@ pub fn ensure_file_contents(path: &Path, contents: &str) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn mirrors_of_exited_test_processes_are_swept_and_live_ones_kept() {
+        let temp = tempfile::tempdir().unwrap();
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        let stale = temp
+            .path()
+            .join(format!("{}{dead}-abc", super::MIRROR_PREFIX));
+        let ours = temp.path().join(format!(
+            "{}{}-abc",
+            super::MIRROR_PREFIX,
+            std::process::id()
+        ));
+        let other = temp.path().join("tf-mirrorless");
+        for d in [&stale, &ours, &other] {
+            std::fs::create_dir_all(d.join("providers")).unwrap();
+        }
+        super::sweep_stale_mirrors(temp.path());
+        assert!(!stale.exists(), "the exited process's mirror is removed");
+        assert!(ours.exists(), "this process's mirror is kept");
+        assert!(other.exists(), "a directory that is not a mirror is kept");
+    }
+
     use super::*;
 
     #[test]
