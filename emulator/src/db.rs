@@ -72,6 +72,9 @@ pub fn open(path: &Path, schemas: &[&str]) -> anyhow::Result<Connection> {
         );
     }
     conn.execute_batch("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")?;
+    // Hot statements are `prepare_cached`; the default of 16 would let the mixed workload's
+    // statements evict each other.
+    conn.set_prepared_statement_cache_capacity(64);
     let tx = conn.transaction()?;
     tx.execute_batch(CORE_SCHEMA)?;
     for schema in schemas {

@@ -12,6 +12,7 @@ fn every_workload_of_the_throughput_bench_completes() {
         requests: 16,
         concurrency: 4,
         list_objects: 1_100,
+        only: Vec::new(),
     });
     let names: Vec<_> = reports.iter().map(|r| (r.name, r.n)).collect();
     assert_eq!(

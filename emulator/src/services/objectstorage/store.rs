@@ -160,7 +160,14 @@ pub struct ObjectRow {
     pub blob: String,
 }
 
-const OBJECT_COLUMNS: &str = "namespace, bucket, name, size, md5, multipart_md5, etag, version_id, time_created, time_modified, storage_tier, headers, metadata, blob";
+/// The columns of `os_objects` in [`object_from_row`]'s order (a macro, so that the hot
+/// statements below are literals, prepared once and cached by the connection).
+macro_rules! object_columns {
+    () => {
+        "namespace, bucket, name, size, md5, multipart_md5, etag, version_id, time_created, time_modified, storage_tier, headers, metadata, blob"
+    };
+}
+const OBJECT_COLUMNS: &str = object_columns!();
 
 fn object_from_row(r: &Row<'_>) -> rusqlite::Result<ObjectRow> {
     let headers: String = r.get(11)?;
@@ -189,7 +196,10 @@ fn query_doc<T: serde::de::DeserializeOwned>(
     sql: &str,
     params: impl rusqlite::Params,
 ) -> Result<Option<T>, ApiError> {
-    let doc: Option<String> = conn.query_row(sql, params, |r| r.get(0)).optional()?;
+    let doc: Option<String> = conn
+        .prepare_cached(sql)?
+        .query_row(params, |r| r.get(0))
+        .optional()?;
     Ok(doc.map(|d| serde_json::from_str(&d)).transpose()?)
 }
 
@@ -199,7 +209,7 @@ fn query_docs<T: serde::de::DeserializeOwned>(
     sql: &str,
     params: impl rusqlite::Params,
 ) -> Result<Vec<T>, ApiError> {
-    let mut stmt = conn.prepare(sql)?;
+    let mut stmt = conn.prepare_cached(sql)?;
     let docs = stmt.query_map(params, |r| r.get::<_, String>(0))?;
     docs.map(|d| Ok(serde_json::from_str(&d?)?)).collect()
 }
@@ -237,11 +247,11 @@ pub fn require_bucket(conn: &Connection, ns: &str, name: &str) -> Result<Bucket,
 }
 
 pub fn bucket_exists(conn: &Connection, ns: &str, name: &str) -> Result<bool, ApiError> {
-    Ok(conn.query_row(
-        "SELECT EXISTS(SELECT 1 FROM os_buckets WHERE namespace = ?1 AND name = ?2)",
-        (ns, name),
-        |r| r.get(0),
-    )?)
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS(SELECT 1 FROM os_buckets WHERE namespace = ?1 AND name = ?2)",
+        )?
+        .query_row((ns, name), |r| r.get(0))?)
 }
 
 pub fn insert_bucket(conn: &Connection, b: &Bucket) -> Result<(), ApiError> {
@@ -311,11 +321,11 @@ pub fn all_buckets(conn: &Connection, ns: &str) -> Result<Vec<Bucket>, ApiError>
 
 /// Object count and total size of a bucket.
 pub fn bucket_usage(conn: &Connection, ns: &str, bucket: &str) -> Result<(i64, i64), ApiError> {
-    Ok(conn.query_row(
-        "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM os_objects WHERE namespace = ?1 AND bucket = ?2",
-        (ns, bucket),
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?)
+    Ok(conn
+        .prepare_cached(
+            "SELECT COUNT(*), COALESCE(SUM(size), 0) FROM os_objects WHERE namespace = ?1 AND bucket = ?2",
+        )?
+        .query_row((ns, bucket), |r| Ok((r.get(0)?, r.get(1)?)))?)
 }
 
 /// Delete an empty bucket (409 `BucketNotEmpty` otherwise) and its retention rules.
@@ -350,36 +360,45 @@ pub fn get_object(
     name: &str,
 ) -> Result<Option<ObjectRow>, ApiError> {
     Ok(conn
-        .query_row(
-            &format!("SELECT {OBJECT_COLUMNS} FROM os_objects WHERE namespace = ?1 AND bucket = ?2 AND name = ?3"),
-            (ns, bucket, name),
-            object_from_row,
-        )
+        .prepare_cached(concat!(
+            "SELECT ",
+            object_columns!(),
+            " FROM os_objects WHERE namespace = ?1 AND bucket = ?2 AND name = ?3"
+        ))?
+        .query_row((ns, bucket, name), object_from_row)
         .optional()?)
 }
 
 /// Insert or replace an object; returns the blob of the replaced object, to delete after commit.
 pub fn upsert_object(conn: &Connection, o: &ObjectRow) -> Result<Option<String>, ApiError> {
-    let old = get_object(conn, &o.namespace, &o.bucket, &o.name)?.map(|o| o.blob);
-    conn.execute(
-        &format!("INSERT OR REPLACE INTO os_objects ({OBJECT_COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)"),
-        rusqlite::params![
-            o.namespace,
-            o.bucket,
-            o.name,
-            o.size,
-            o.md5,
-            o.multipart_md5,
-            o.etag,
-            o.version_id,
-            o.time_created,
-            o.time_modified,
-            o.storage_tier,
-            serde_json::to_string(&o.headers)?,
-            serde_json::to_string(&o.metadata)?,
-            o.blob,
-        ],
-    )?;
+    // Only the blob of the row being replaced: no need to decode the whole row.
+    let old: Option<String> = conn
+        .prepare_cached(
+            "SELECT blob FROM os_objects WHERE namespace = ?1 AND bucket = ?2 AND name = ?3",
+        )?
+        .query_row((&o.namespace, &o.bucket, &o.name), |r| r.get(0))
+        .optional()?;
+    conn.prepare_cached(concat!(
+        "INSERT OR REPLACE INTO os_objects (",
+        object_columns!(),
+        ") VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14)"
+    ))?
+    .execute(rusqlite::params![
+        o.namespace,
+        o.bucket,
+        o.name,
+        o.size,
+        o.md5,
+        o.multipart_md5,
+        o.etag,
+        o.version_id,
+        o.time_created,
+        o.time_modified,
+        o.storage_tier,
+        serde_json::to_string(&o.headers)?,
+        serde_json::to_string(&o.metadata)?,
+        o.blob,
+    ])?;
     let replaced = old.filter(|b| *b != o.blob);
     match replaced {
         Some(old) if is_inline(&old) => {
@@ -681,15 +700,14 @@ pub fn new_inline_name() -> String {
 
 /// Store an inline body under `name` (in the transaction that commits the row naming it).
 pub fn insert_inline(conn: &Connection, name: &str, data: &[u8]) -> Result<(), ApiError> {
-    conn.execute(
-        "INSERT INTO os_inline_bodies (name, data) VALUES (?1, ?2)",
-        (name, data),
-    )?;
+    conn.prepare_cached("INSERT INTO os_inline_bodies (name, data) VALUES (?1, ?2)")?
+        .execute((name, data))?;
     Ok(())
 }
 
 fn delete_inline(conn: &Connection, name: &str) -> Result<(), ApiError> {
-    conn.execute("DELETE FROM os_inline_bodies WHERE name = ?1", [name])?;
+    conn.prepare_cached("DELETE FROM os_inline_bodies WHERE name = ?1")?
+        .execute([name])?;
     Ok(())
 }
 

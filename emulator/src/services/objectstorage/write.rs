@@ -87,7 +87,10 @@ fn upsert(
     inline: Option<&[u8]>,
     preconditions: impl FnOnce(Option<&ObjectRow>) -> ApiResult<()>,
 ) -> ApiResult<Option<String>> {
-    store::require_bucket(tx, &row.namespace, &row.bucket)?;
+    // Existence only: decoding the bucket's JSON document is not needed here.
+    if !store::bucket_exists(tx, &row.namespace, &row.bucket)? {
+        return Err(store::bucket_not_found(&row.namespace, &row.bucket));
+    }
     let current = store::get_object(tx, &row.namespace, &row.bucket, &row.name)?;
     preconditions(current.as_ref())?;
     if let Some(data) = inline {
