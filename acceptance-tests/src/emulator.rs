@@ -174,7 +174,14 @@ impl Emulator {
             info,
             data_dir: data_dir.to_path_buf(),
             stderr,
-            http: reqwest::blocking::Client::new(),
+            // The provider's TLS configuration (ring): reqwest has no crypto provider of its
+            // own in this workspace (oci_client::tls). The control API is plain HTTP anyway.
+            http: reqwest::blocking::Client::builder()
+                .tls_backend_preconfigured(
+                    oci_client::tls::client_config(None).expect("TLS configuration"),
+                )
+                .build()
+                .expect("HTTP client"),
         }
     }
 

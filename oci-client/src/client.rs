@@ -142,6 +142,35 @@ impl reqwest::dns::Resolve for ConnectTo {
     }
 }
 
+/// The certificates of a `custom_cert_location` PEM bundle; an unreadable file, bad PEM or no
+/// certificate at all is a configuration error naming the file.
+fn read_ca_bundle(
+    path: &std::path::Path,
+) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>> {
+    use rustls::pki_types::pem::PemObject as _;
+    let pem = std::fs::read(path).map_err(|e| {
+        Error::Config(format!(
+            "custom_cert_location {}: cannot read: {e}",
+            path.display()
+        ))
+    })?;
+    let certs = rustls::pki_types::CertificateDer::pem_slice_iter(&pem)
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| {
+            Error::Config(format!(
+                "custom_cert_location {}: not a PEM certificate bundle: {e}",
+                path.display()
+            ))
+        })?;
+    if certs.is_empty() {
+        return Err(Error::Config(format!(
+            "custom_cert_location {}: no certificates in the file",
+            path.display()
+        )));
+    }
+    Ok(certs)
+}
+
 /// A signed OCI REST client. Cheap to clone; clones share the connection pool.
 #[derive(Clone)]
 pub struct Client {
@@ -159,8 +188,8 @@ impl std::fmt::Debug for Client {
 }
 
 impl Client {
-    /// Builds the HTTP stack: rustls (aws-lc-rs) with the platform's roots, or only the roots in
-    /// `config.ca_bundle`; `http://` endpoints (the emulator) are allowed.
+    /// Builds the HTTP stack: rustls (ring) with the platform's roots, or only the roots in
+    /// `config.ca_bundle` ([`crate::tls`]); `http://` endpoints (the emulator) are allowed.
     pub fn new(config: ClientConfig) -> Result<Self> {
         let mut builder = reqwest::Client::builder()
             .user_agent(USER_AGENT)
@@ -181,27 +210,13 @@ impl Client {
         if let Some(addr) = config.connect_to {
             builder = builder.dns_resolver(Arc::new(ConnectTo(addr)));
         }
-        if let Some(path) = &config.ca_bundle {
-            let pem = std::fs::read(path).map_err(|e| {
-                Error::Config(format!(
-                    "custom_cert_location {}: cannot read: {e}",
-                    path.display()
-                ))
-            })?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-                Error::Config(format!(
-                    "custom_cert_location {}: not a PEM certificate bundle: {e}",
-                    path.display()
-                ))
-            })?;
-            if certs.is_empty() {
-                return Err(Error::Config(format!(
-                    "custom_cert_location {}: no certificates in the file",
-                    path.display()
-                )));
-            }
-            builder = builder.tls_certs_only(certs);
-        }
+        let custom_roots = match &config.ca_bundle {
+            Some(path) => Some(read_ca_bundle(path)?),
+            None => None,
+        };
+        let tls = crate::tls::client_config(custom_roots)
+            .map_err(|e| Error::Config(format!("cannot set up TLS: {e}")))?;
+        builder = builder.tls_backend_preconfigured(tls);
         let http = builder
             .build()
             .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?;

@@ -56,6 +56,7 @@ pub mod request;
 pub mod retry;
 pub mod secret;
 pub mod services;
+pub mod tls;
 pub mod wait;
 
 pub use client::{BodyError, Client, Response, ResponseMeta};

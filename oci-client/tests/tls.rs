@@ -16,7 +16,7 @@ async fn https_server() -> (String, String, Arc<std::sync::Mutex<Vec<String>>>) 
     let cert_pem = cert.cert.pem();
     let key_der =
         rustls::pki_types::PrivateKeyDer::try_from(cert.signing_key.serialize_der()).unwrap();
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .unwrap()

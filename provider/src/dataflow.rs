@@ -9,7 +9,7 @@ use std::sync::{Arc, LazyLock};
 use oci_client::services::dataflow::{
     ApplicationLogConfig, ApplicationParameter, Run, ShapeConfig,
 };
-use regex::Regex;
+use regex_lite::Regex;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tfplugin::schema::BlockBuilder;

@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, LazyLock};
 
-use regex::Regex;
+use regex_lite::Regex;
 use tfplugin::validators::{self, Validator};
 
 /// `ocid1.<type>.<realm>.[region][.future].<unique>` (oci-api.md §5.1). The region part is

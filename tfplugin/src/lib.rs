@@ -74,6 +74,7 @@ pub mod docs;
 pub mod function;
 mod grpc;
 mod log;
+mod p521;
 pub mod plan_modifiers;
 mod resource;
 pub mod schema;

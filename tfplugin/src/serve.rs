@@ -389,9 +389,13 @@ impl TlsSetup {
         let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
             generated.signing_key.serialize_der(),
         ));
-        // aws-lc-rs, not ring: ring cannot verify Terraform's P-521 client certificate, and Go
-        // then sends none at all (tfplugin.md §2.4).
-        let crypto = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        // ring, whose verifiers cannot check Terraform's P-521 client certificate (and Go then
+        // sends none at all, tfplugin.md §2.4): the client certificate's signatures are checked
+        // with ring's algorithms plus our P-521 ones (`crate::p521`). aws-lc has P-521 but
+        // costs 2.4 MB of binary.
+        let mut crypto = rustls::crypto::ring::default_provider();
+        crypto.signature_verification_algorithms = crate::p521::SUPPORTED_ALGORITHMS;
+        let crypto = Arc::new(crypto);
         let verifier = PinnedClientCert {
             expected: client.into_owned(),
             algorithms: crypto.signature_verification_algorithms,

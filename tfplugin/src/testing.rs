@@ -32,6 +32,9 @@ use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
+mod client_cert;
+pub use client_cert::ClientIdentity;
+
 /// The `terraform` executable: `TF_ACC_TERRAFORM_PATH`, else the first `terraform` on `PATH`.
 ///
 /// # Panics

@@ -41,13 +41,14 @@ impl Validator for OneOf {
 }
 
 /// The string must match the regular expression `pattern`; `message` says in words what is
-/// expected (shown to the user).
+/// expected (shown to the user). The syntax is the `regex-lite` crate's: that of `regex`
+/// without Unicode classes (`\d`, `\w`, `\s` and `[[:alpha:]]` are ASCII, `\p{..}` is refused).
 ///
 /// # Panics
 /// If `pattern` is not a valid regular expression (a programming error, found by any test that
 /// builds the schema).
 pub fn regex(pattern: &str, message: &str) -> Arc<dyn Validator> {
-    let re = regex::Regex::new(pattern)
+    let re = regex_lite::Regex::new(pattern)
         .unwrap_or_else(|e| panic!("validator regex {pattern:?} is invalid: {e}"));
     Arc::new(Regex {
         re,
@@ -56,7 +57,7 @@ pub fn regex(pattern: &str, message: &str) -> Arc<dyn Validator> {
 }
 
 struct Regex {
-    re: regex::Regex,
+    re: regex_lite::Regex,
     message: String,
 }
 

@@ -11,8 +11,10 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::sign::{CertifiedKey, SingleCertAndKey};
 use rustls::{DigitallySignedStruct, SignatureScheme};
+use tfplugin::testing::ClientIdentity;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UnixStream;
 
@@ -45,20 +47,6 @@ fn a_terraform_without_protocol_6_is_refused() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("only version 6"));
-}
-
-/// A client certificate like Terraform's: self-signed ECDSA P-521, CA flag set.
-fn client_identity() -> (String, CertificateDer<'static>, PrivateKeyDer<'static>) {
-    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).unwrap();
-    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
-    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    let cert = params.self_signed(&key).unwrap();
-    let der = cert.der().clone();
-    (
-        cert.pem(),
-        der,
-        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
-    )
 }
 
 /// Trusts exactly the server certificate from the handshake line (like go-plugin does).
@@ -172,22 +160,40 @@ fn is_http2_settings(bytes: &[u8]) -> bool {
     bytes.len() >= 9 && bytes[3] == 0x04
 }
 
-async fn tls_exchange(
+/// What the TLS client presents: a certificate and the key that signs the handshake.
+type Presented = (CertificateDer<'static>, Arc<dyn rustls::sign::SigningKey>);
+
+/// Terraform's side: `id`'s certificate, signed as go-plugin signs with a P-521 key in TLS 1.3.
+fn terraform(id: &ClientIdentity) -> Option<Presented> {
+    Some((
+        id.der.clone(),
+        id.signing_key(SignatureScheme::ECDSA_NISTP521_SHA512),
+    ))
+}
+
+async fn tls_exchange(p: &Plugin, identity: Option<Presented>) -> std::io::Result<Vec<u8>> {
+    tls_exchange_with(p, identity, rustls::DEFAULT_VERSIONS).await
+}
+
+async fn tls_exchange_with(
     p: &Plugin,
-    identity: Option<(CertificateDer<'static>, PrivateKeyDer<'static>)>,
+    identity: Option<Presented>,
+    versions: &[&'static rustls::SupportedProtocolVersion],
 ) -> std::io::Result<Vec<u8>> {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
     let verifier = Arc::new(PinnedServer(
         p.server_cert.clone(),
         provider.signature_verification_algorithms,
     ));
     let builder = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
+        .with_protocol_versions(versions)
         .unwrap()
         .dangerous()
         .with_custom_certificate_verifier(verifier);
     let mut config = match identity {
-        Some((cert, key)) => builder.with_client_auth_cert(vec![cert], key).unwrap(),
+        Some((cert, key)) => builder.with_client_cert_resolver(Arc::new(SingleCertAndKey::from(
+            CertifiedKey::new(vec![cert], key),
+        ))),
         None => builder.with_no_client_auth(),
     };
     config.alpn_protocols = vec![b"h2".to_vec()];
@@ -200,34 +206,46 @@ async fn tls_exchange(
 
 #[tokio::test]
 async fn mutual_tls_accepts_only_the_pinned_client_certificate() {
-    let (terraform_pem, terraform_cert, terraform_key) = client_identity();
-    let (_, stranger_cert, stranger_key) = client_identity();
+    let terraform_id = ClientIdentity::new();
+    let stranger = ClientIdentity::new();
     let socket_dir = tempfile::tempdir().unwrap();
-    let p = start_plugin(&terraform_pem, socket_dir.path());
+    let p = start_plugin(&terraform_id.pem, socket_dir.path());
     assert!(
         p.socket.starts_with(socket_dir.path()),
         "socket {} honours PLUGIN_UNIX_SOCKET_DIR",
         p.socket.display()
     );
 
-    // The certificate Terraform passed: the server speaks HTTP/2 (its SETTINGS frame).
-    let ok = tls_exchange(
-        &p,
-        Some((terraform_cert.clone(), terraform_key.clone_key())),
-    )
-    .await
-    .expect("pinned client accepted");
+    // The certificate Terraform passed, P-521 signing with SHA-512 over TLS 1.3 as go-plugin
+    // does: the server speaks HTTP/2 (its SETTINGS frame).
+    let ok = tls_exchange_with(&p, terraform(&terraform_id), &[&rustls::version::TLS13])
+        .await
+        .expect("pinned client accepted");
     assert!(
         is_http2_settings(&ok),
         "expected an HTTP/2 SETTINGS frame, got {ok:?}"
     );
 
     // A different certificate: refused (TLS alert or closed), never HTTP/2.
-    let refused = tls_exchange(&p, Some((stranger_cert, stranger_key))).await;
+    let refused = tls_exchange(&p, terraform(&stranger)).await;
     assert!(
         is_refusal(&refused),
         "wrong certificate accepted: {refused:?}"
     );
+
+    // Terraform's certificate without Terraform's key (the handshake signed by another P-521
+    // key): the signature check refuses it, in TLS 1.3 and 1.2.
+    for version in [&rustls::version::TLS13, &rustls::version::TLS12] {
+        let forged = Some((
+            terraform_id.der.clone(),
+            stranger.signing_key(SignatureScheme::ECDSA_NISTP521_SHA512),
+        ));
+        let refused = tls_exchange_with(&p, forged, &[version]).await;
+        assert!(
+            is_refusal(&refused),
+            "{version:?}: a signature by the wrong key accepted: {refused:?}"
+        );
+    }
 
     // No client certificate at all: refused.
     let refused = tls_exchange(&p, None).await;
@@ -241,10 +259,29 @@ async fn mutual_tls_accepts_only_the_pinned_client_certificate() {
     assert!(is_refusal(&plain), "plaintext accepted: {plain:?}");
 
     // The pinned client still works afterwards: the refusals did not break the server.
-    let again = tls_exchange(&p, Some((terraform_cert, terraform_key)))
+    let again = tls_exchange(&p, terraform(&terraform_id))
         .await
         .expect("accepted again");
     assert!(is_http2_settings(&again), "{again:?}");
+}
+
+/// TLS 1.2 names only the hash in the signature scheme, so a P-521 key may sign under the
+/// SHA-512 or the SHA-384 scheme (Go picks from the server's list): both verify.
+#[tokio::test]
+async fn a_p521_client_certificate_is_verified_over_tls12_too() {
+    let terraform_id = ClientIdentity::new();
+    let socket_dir = tempfile::tempdir().unwrap();
+    let p = start_plugin(&terraform_id.pem, socket_dir.path());
+    for scheme in [
+        SignatureScheme::ECDSA_NISTP521_SHA512,
+        SignatureScheme::ECDSA_NISTP384_SHA384,
+    ] {
+        let presented = Some((terraform_id.der.clone(), terraform_id.signing_key(scheme)));
+        let ok = tls_exchange_with(&p, presented, &[&rustls::version::TLS12])
+            .await
+            .unwrap_or_else(|e| panic!("{scheme:?} over TLS 1.2: {e}"));
+        assert!(is_http2_settings(&ok), "{scheme:?}: {ok:?}");
+    }
 }
 
 #[test]

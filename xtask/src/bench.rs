@@ -276,9 +276,7 @@ pub fn load() -> String {
 
 /// A client certificate like the one Terraform passes in `PLUGIN_CLIENT_CERT` (P-521).
 fn client_cert_pem() -> String {
-    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).expect("P-521 key");
-    let params = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).expect("params");
-    params.self_signed(&key).expect("self-signed").pem()
+    tfplugin::testing::ClientIdentity::new().pem
 }
 
 /// Start the provider `runs` times as Terraform does and time each until its handshake line.

@@ -61,7 +61,7 @@ impl std::error::Error for KeyError {}
 #[derive(Clone)]
 pub struct PrivateKey {
     signing_key: SigningKey<Sha256>,
-    fast: Option<Arc<aws_lc_rs::signature::RsaKeyPair>>,
+    fast: Option<Arc<ring::signature::RsaKeyPair>>,
     fingerprint: String,
 }
 
@@ -110,10 +110,12 @@ impl PrivateKey {
             .to_pkcs1_der()
             .map_err(|e| KeyError::Invalid(e.to_string()))?;
         // Every request is signed, and the pure-Rust `rsa` crate needs ~1.5 ms of CPU per
-        // RSA-2048 signature (most of the provider's CPU in a large refresh). Keys aws-lc accepts
-        // (2048 bits and up; it zeroises key memory when freed) are signed by aws-lc, several
-        // times faster; PKCS#1 v1.5 is deterministic, so the signature is the same.
-        let fast = aws_lc_rs::signature::RsaKeyPair::from_der(der.as_bytes())
+        // RSA-2048 signature (most of the provider's CPU in a large refresh). Keys ring accepts
+        // (2048 to 8192 bits, consistent CRT values) are signed by ring (already linked for
+        // rustls), several times faster; PKCS#1 v1.5 is deterministic, so the signature is the
+        // same. (Unlike the `rsa` crate, ring does not zeroise its copy of the key when it is
+        // dropped; the key lives as long as the provider process anyway.)
+        let fast = ring::signature::RsaKeyPair::from_der(der.as_bytes())
             .ok()
             .map(Arc::new);
         Ok(Self {
@@ -132,13 +134,14 @@ impl PrivateKey {
     /// RSASSA-PKCS1-v1_5 with SHA-256 over `message`.
     pub fn sign(&self, message: &[u8]) -> Vec<u8> {
         if let Some(pair) = &self.fast {
-            let mut signature = vec![0; pair.public_modulus_len()];
-            let rng = aws_lc_rs::rand::SystemRandom::new();
-            let alg = &aws_lc_rs::signature::RSA_PKCS1_SHA256;
+            let mut signature = vec![0; pair.public().modulus_len()];
+            // PKCS#1 v1.5 uses no randomness; ring asks for a source anyway (for blinding).
+            let rng = ring::rand::SystemRandom::new();
+            let alg = &ring::signature::RSA_PKCS1_SHA256;
             if pair.sign(alg, &rng, message, &mut signature).is_ok() {
                 return signature;
             }
-            // Only on an internal aws-lc failure: the `rsa` crate signs the same.
+            // Only on an internal ring failure: the `rsa` crate signs the same.
         }
         self.signing_key.sign(message).to_vec()
     }
@@ -335,13 +338,13 @@ mod signing_tests {
     use super::*;
     use rsa::pkcs8::EncodePrivateKey;
 
-    /// aws-lc signs a 2048-bit key, byte for byte what the `rsa` crate signs.
+    /// ring signs a 2048-bit key, byte for byte what the `rsa` crate signs.
     #[test]
-    fn aws_lc_signature_is_the_rsa_crates() {
+    fn ring_signature_is_the_rsa_crates() {
         let key = RsaPrivateKey::new(&mut rand::thread_rng(), 2048).unwrap();
         let pem = key.to_pkcs8_pem(rsa::pkcs8::LineEnding::LF).unwrap();
         let loaded = PrivateKey::from_pem(&pem, None).unwrap();
-        assert!(loaded.fast.is_some(), "aws-lc took the 2048-bit key");
+        assert!(loaded.fast.is_some(), "ring took the 2048-bit key");
         let message = b"(request-target): get /n/";
         let expected = SigningKey::<Sha256>::new(key).sign(message).to_vec();
         assert_eq!(loaded.sign(message), expected);
