@@ -155,34 +155,20 @@ pub struct WalSync {
 #[derive(Default)]
 struct SyncState {
     written: CommitSeq,
-    /// Every commit up to here is on disk.
     synced: CommitSeq,
-    /// The highest `written` a sync in flight (or done) started from: a commit above it needs
-    /// a sync that has not started yet.
-    started: CommitSeq,
     /// fdatasyncs made (each covering every commit written before it).
     syncs: u64,
-    /// The WAL inode whose directory entry has been synced.
-    synced_inode: Option<u64>,
     /// After a failed fsync nothing written since can be called durable (the kernel may have
     /// dropped the dirty pages), so every later wait fails too.
     failed: Option<String>,
     closed: bool,
 }
 
-/// fdatasyncs that may be in flight at once. With one, a commit written just after a sync
-/// began waits for the rest of that sync and then a whole one (1.5 syncs on average); a second
-/// syncer starts at once and the wait is one sync. Each fdatasync covers exactly what was
-/// written before it started, whichever finishes first, so overlapping them keeps every
-/// guarantee of a single one.
-const SYNCERS: usize = 2;
-
 impl WalSync {
-    /// Starts the syncers for the database at `db_path` (its WAL is `<db_path>-wal`). The
-    /// threads end after [`WalSync::close`]. The first also checkpoints the WAL into the
-    /// database, on a connection of its own, so the writers' connection can run with
-    /// `wal_autocheckpoint=0`: a checkpoint (page copies and two fsyncs) then never holds the
-    /// writers' mutex.
+    /// Starts the syncer for the database at `db_path` (its WAL is `<db_path>-wal`). The thread
+    /// ends after [`WalSync::close`]. It also checkpoints the WAL into the database, on a
+    /// connection of its own, so the writers' connection can run with `wal_autocheckpoint=0`:
+    /// a checkpoint (page copies and two fsyncs) then never holds the writers' mutex.
     pub fn start(db_path: &std::path::Path) -> anyhow::Result<Arc<WalSync>> {
         let checkpointer = Connection::open(db_path)?;
         let mut wal = db_path.as_os_str().to_owned();
@@ -197,14 +183,10 @@ impl WalSync {
             changed: Condvar::new(),
             progress: tokio::sync::watch::Sender::new(0),
         });
-        let mut checkpointer = Some(checkpointer);
-        for i in 0..SYNCERS {
-            let worker = Arc::clone(&sync);
-            let checkpointer = checkpointer.take();
-            std::thread::Builder::new()
-                .name(format!("wal-sync-{i}"))
-                .spawn(move || worker.run(checkpointer.as_ref()))?;
-        }
+        let worker = Arc::clone(&sync);
+        std::thread::Builder::new()
+            .name("wal-sync".to_owned())
+            .spawn(move || worker.run(checkpointer))?;
         Ok(sync)
     }
 
@@ -259,21 +241,20 @@ impl WalSync {
         self.changed.notify_all();
     }
 
-    /// One syncer: whenever something was written that no started sync covers, sync it.
-    fn run(&self, checkpointer: Option<&Connection>) {
+    fn run(&self, checkpointer: Connection) {
+        let mut synced_inode = None;
         loop {
             let target = {
                 let mut st = self.lock();
-                while st.written == st.started && !st.closed && st.failed.is_none() {
+                while st.written == st.synced && !st.closed {
                     st = self.changed.wait(st).unwrap_or_else(|p| p.into_inner());
                 }
-                if st.failed.is_some() || st.written == st.started {
-                    return; // failed, or closed with nothing left to start
+                if st.written == st.synced {
+                    return; // closed, nothing pending
                 }
-                st.started = st.written;
                 st.written
             };
-            let result = self.sync_wal();
+            let result = self.sync_wal(&mut synced_inode);
             let wal_bytes = *result.as_ref().unwrap_or(&0);
             {
                 let mut st = self.lock();
@@ -282,10 +263,9 @@ impl WalSync {
                     tracing::error!(error = %e, wal = %self.wal.display(), "fsync of the WAL failed; refusing every later write");
                     st.failed = Some(e.to_string());
                 }
-                // Syncs may finish out of order: one that started later covers more.
-                st.synced = st.synced.max(target);
+                st.synced = target;
                 self.changed.notify_all();
-                self.progress.send_replace(st.synced);
+                self.progress.send_replace(target);
                 if st.failed.is_some() {
                     return;
                 }
@@ -293,8 +273,7 @@ impl WalSync {
             // After the waiters are answered. PASSIVE copies what no reader still needs and
             // never waits for locks; the writers' next transaction then restarts the WAL from
             // its beginning, so it stays near this size and its syncs overwrite in place.
-            if let Some(checkpointer) = checkpointer
-                && wal_bytes > CHECKPOINT_WAL_BYTES
+            if wal_bytes > CHECKPOINT_WAL_BYTES
                 && let Err(e) =
                     checkpointer.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
             {
@@ -305,16 +284,15 @@ impl WalSync {
 
     /// fdatasync the WAL; the first time a WAL file is seen, its directory entry too. Returns
     /// the WAL's size.
-    fn sync_wal(&self) -> std::io::Result<u64> {
+    fn sync_wal(&self, synced_inode: &mut Option<u64>) -> std::io::Result<u64> {
         use std::os::unix::fs::MetadataExt;
         match std::fs::File::open(&self.wal) {
             Ok(f) => {
                 f.sync_data()?;
                 let meta = f.metadata()?;
-                if self.lock().synced_inode != Some(meta.ino()) {
-                    // Outside the lock: waiters must not queue behind a directory fsync.
+                if *synced_inode != Some(meta.ino()) {
                     std::fs::File::open(&self.dir)?.sync_all()?;
-                    self.lock().synced_inode = Some(meta.ino());
+                    *synced_inode = Some(meta.ino());
                 }
                 Ok(meta.len())
             }
