@@ -378,6 +378,16 @@ pub fn upsert_object(conn: &Connection, o: &ObjectRow) -> Result<Option<String>,
         )?
         .query_row((&o.namespace, &o.bucket, &o.name), |r| r.get(0))
         .optional()?;
+    replace_object(conn, o, old)
+}
+
+/// [`upsert_object`] for a caller that has already read the row being replaced in this
+/// transaction: `old_blob` is its blob (`None`: there is no such row).
+pub fn replace_object(
+    conn: &Connection,
+    o: &ObjectRow,
+    old_blob: Option<String>,
+) -> Result<Option<String>, ApiError> {
     conn.prepare_cached(concat!(
         "INSERT OR REPLACE INTO os_objects (",
         object_columns!(),
@@ -399,7 +409,7 @@ pub fn upsert_object(conn: &Connection, o: &ObjectRow) -> Result<Option<String>,
         serde_json::to_string(&o.metadata)?,
         o.blob,
     ])?;
-    let replaced = old.filter(|b| *b != o.blob);
+    let replaced = old_blob.filter(|b| *b != o.blob);
     match replaced {
         Some(old) if is_inline(&old) => {
             delete_inline(conn, &old)?;

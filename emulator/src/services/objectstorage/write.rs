@@ -96,7 +96,7 @@ fn upsert(
     if let Some(data) = inline {
         store::insert_inline(tx, &row.blob, data)?;
     }
-    store::upsert_object(tx, row)
+    store::replace_object(tx, row, current.map(|c| c.blob))
 }
 
 /// Removes the body that lost: the replaced one after a commit, the new one after a failure.

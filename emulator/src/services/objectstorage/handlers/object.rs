@@ -615,7 +615,7 @@ pub async fn copy_object(
         store::require_bucket(tx, &ns, &row.bucket)?;
         let current = store::get_object(tx, &ns, &row.bucket, &row.name)?;
         check_write_preconditions(&write_headers, current.as_ref())?;
-        let replaced = store::upsert_object(tx, &row)?;
+        let replaced = store::replace_object(tx, &row, current.map(|c| c.blob))?;
         store::insert_work_request(tx, &wr)?;
         Ok(replaced)
     });
